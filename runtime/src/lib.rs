@@ -1,0 +1,1 @@
+//! The Strait worker runtime.

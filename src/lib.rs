@@ -1,0 +1,1 @@
+//! Strait: a Kafka Connect-compatible connector runtime.

@@ -1,0 +1,3 @@
+fn main() {
+    println!("strait {}", env!("CARGO_PKG_VERSION"));
+}
