@@ -1,0 +1,1 @@
+//! The transformation chain (filled in by the chain work).

@@ -1,0 +1,72 @@
+//! Kafka access behind Strait's own small interface.
+//!
+//! The worker needs five things from a broker: produce a batch to a partition, read a partition
+//! from an offset to the high watermark, create a topic with configs, describe a topic's
+//! configs, and know a topic's partition count. [`Broker`] is exactly that, so stores and the
+//! source pipeline never see a client library. [`KafkaBroker`] implements it with `rskafka` for
+//! produce/fetch/metadata and `kafka-protocol` messages for CreateTopics-with-configs and
+//! DescribeConfigs, which rskafka cannot send.
+//!
+//! The end of a partition is always the Fetch high watermark: tansu's ListOffsets(latest) is wrong
+//! (see `docs/` and the research notes), and the high watermark is what Kafka's own
+//! `KafkaBasedLog` effectively relies on.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+mod error;
+pub use error::KafkaError;
+
+/// A record to produce.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProduceRecord {
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    /// Header keys with their (nullable) values, in order.
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+    /// Epoch milliseconds.
+    pub timestamp_ms: i64,
+}
+
+/// A record read back from a partition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsumedRecord {
+    pub offset: i64,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+    pub timestamp_ms: i64,
+}
+
+/// A topic to create.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicSpec {
+    pub name: String,
+    /// `-1` lets the broker choose.
+    pub partitions: i32,
+    /// `-1` lets the broker choose.
+    pub replication_factor: i16,
+    /// Topic configs such as `cleanup.policy=compact`.
+    pub configs: BTreeMap<String, String>,
+}
+
+/// What the worker needs from a Kafka-compatible broker.
+#[async_trait]
+pub trait Broker: Send + Sync {
+    /// Appends records to one partition, in order; returns the offset of each record.
+    async fn produce(&self, topic: &str, partition: i32, records: Vec<ProduceRecord>) -> Result<Vec<i64>, KafkaError>;
+
+    /// Reads `partition` from offset `from` up to the high watermark observed when the read
+    /// started; returns the records and that high watermark (the next offset to read).
+    async fn read_to_end(&self, topic: &str, partition: i32, from: i64) -> Result<(Vec<ConsumedRecord>, i64), KafkaError>;
+
+    /// Creates a topic; `Ok(false)` when it already exists.
+    async fn create_topic(&self, spec: &TopicSpec) -> Result<bool, KafkaError>;
+
+    /// The explicitly set configs of a topic.
+    async fn describe_topic_configs(&self, topic: &str) -> Result<BTreeMap<String, String>, KafkaError>;
+
+    /// The number of partitions of a topic, or `None` if it does not exist.
+    async fn partition_count(&self, topic: &str) -> Result<Option<i32>, KafkaError>;
+}

@@ -1,0 +1,1 @@
+//! Internal-topic stores (filled in by the storage work).
