@@ -1,1 +1,0 @@
-//! The transformation chain (filled in by the chain work).
