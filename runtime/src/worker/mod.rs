@@ -1,1 +1,35 @@
-//! The worker (filled in by the worker work).
+//! The worker: connector and task lifecycle, and the source pipeline.
+//!
+//! - [`herder`] owns every connector and task of this worker, persists configs, target states,
+//!   offsets and statuses through [`crate::storage`], and serves the REST contract.
+//! - [`source_task`] is the per-task loop: poll → transform → convert → produce → commit.
+//! - [`producer`] chooses partitions and creates topics (KIP-158 rules in [`topic_creation`]).
+//! - [`errors`] applies `errors.tolerance` and retries to each record stage.
+//! - [`config`] and [`connector_config`] are the worker and common connector keys;
+//!   [`properties`] reads Java `.properties` files.
+
+pub mod config;
+pub mod converters;
+pub mod connector_config;
+pub mod errors;
+pub mod herder;
+pub mod loggers;
+pub mod producer;
+pub mod properties;
+pub mod source_task;
+pub mod topic_creation;
+
+use std::fmt;
+
+/// A task's identity: connector name and task number (`ConnectorTaskId`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId {
+    pub connector: String,
+    pub task: u32,
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.connector, self.task)
+    }
+}

@@ -1,0 +1,390 @@
+//! The loop of one source task: poll → transform → convert → produce → commit offsets.
+//!
+//! The worker, not the task, owns this loop. It is a two-stage pipeline: while batch N is being
+//! produced (one concurrent request per destination partition), the task is already polled for
+//! batch N+1; before batch N+1 is sent, batch N must be fully acknowledged. So a record's
+//! offset becomes committable only once the broker has acknowledged it *and every record
+//! before it* — Kafka Connect's at-least-once guarantee — and per-partition order is kept.
+//!
+//! Offsets are flushed to the offset store every `offset.flush.interval.ms`, on pause and on
+//! stop; after each flush the task's `commit` is called. Stop cancels an outstanding `poll`
+//! (records it had read are simply read again after a restart, since their offsets were never
+//! committed), waits for in-flight sends up to the graceful timeout, flushes, and calls
+//! `stop`. Pause lets the current `poll` finish, sends its records, flushes, and then stops
+//! polling until resumed.
+//!
+//! Hot path notes: the per-record work is the transformation chain (skipped when empty), one
+//! call per converter, and one `ProduceRecord`; config lookups happen once at start.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use strait_api::{
+    ConnectError, Converter, HeaderConverter, OffsetMap, RecordMetadata, SourceRecord, SourceTask, SourceTaskContext,
+};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::errors::{ErrorPolicy, Outcome, Stage};
+use super::producer::{produce_with_retry, TaskProducer};
+use super::TaskId;
+use crate::chain::TransformationChain;
+use crate::kafka::{KafkaError, ProduceRecord};
+use crate::storage::OffsetStore;
+
+/// Whether a task should be running or paused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskTarget {
+    Running,
+    Paused,
+}
+
+/// A lifecycle event a task instance reports to the herder, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskEvent {
+    pub id: TaskId,
+    /// Which run of the task this is, so a late event from a stopped instance is ignored.
+    pub instance: u64,
+    pub kind: TaskEventKind,
+}
+
+/// What happened to a task instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskEventKind {
+    Running,
+    Paused,
+    Failed(String),
+    Stopped,
+    /// The task wrote to this topic for the first time (topic tracking).
+    Topic(String),
+}
+
+/// The converters of one task.
+pub struct RecordConverters {
+    pub key: Box<dyn Converter>,
+    pub value: Box<dyn Converter>,
+    pub header: Box<dyn HeaderConverter>,
+}
+
+/// Everything a task loop needs, built by the herder.
+pub struct SourceTaskRunner {
+    pub id: TaskId,
+    pub instance: u64,
+    pub task: Box<dyn SourceTask>,
+    pub task_config: strait_api::ConfigMap,
+    pub context: SourceTaskContext,
+    pub chain: TransformationChain,
+    pub converters: RecordConverters,
+    pub producer: TaskProducer,
+    pub offsets: Arc<dyn OffsetStore>,
+    pub policy: ErrorPolicy,
+    pub flush_interval: Duration,
+    pub flush_timeout: Duration,
+    pub graceful_timeout: Duration,
+    pub target: watch::Receiver<TaskTarget>,
+    pub cancel: CancellationToken,
+    pub events: mpsc::UnboundedSender<TaskEvent>,
+}
+
+/// A record on its way to the broker, with what is needed to commit it.
+struct Pending {
+    /// The record as polled (before transforms), for `commit_record`.
+    original: Option<SourceRecord>,
+    /// Where to send it; `None` when a transform dropped it or a tolerated error skipped it.
+    dest: Option<(String, i32)>,
+    partition: Arc<OffsetMap>,
+    offset: OffsetMap,
+}
+
+/// A batch being produced in the background.
+struct InFlight {
+    pending: Vec<Pending>,
+    handle: JoinHandle<Result<Vec<((String, i32), Vec<i64>)>, KafkaError>>,
+}
+
+/// Committable offsets per source partition, in first-seen order.
+#[derive(Default)]
+struct OffsetBuffer {
+    entries: Vec<(Arc<OffsetMap>, OffsetMap)>,
+}
+
+impl OffsetBuffer {
+    fn update(&mut self, partition: &Arc<OffsetMap>, offset: OffsetMap) {
+        match self.entries.iter_mut().find(|(p, _)| Arc::ptr_eq(p, partition) || **p == **partition) {
+            Some(slot) => slot.1 = offset,
+            None => self.entries.push((partition.clone(), offset)),
+        }
+    }
+    fn snapshot(&self) -> Vec<(OffsetMap, Option<OffsetMap>)> {
+        self.entries.iter().map(|(p, o)| ((**p).clone(), Some(o.clone()))).collect()
+    }
+    fn clear(&mut self) {
+        self.entries.clear();
+    }
+}
+
+impl SourceTaskRunner {
+    /// Spawns the loop; the handle completes when the task has stopped or failed.
+    pub fn spawn(self) -> JoinHandle<()> {
+        tokio::spawn(self.run())
+    }
+
+    fn emit(&self, kind: TaskEventKind) {
+        let _ = self.events.send(TaskEvent { id: self.id.clone(), instance: self.instance, kind });
+    }
+
+    async fn run(mut self) {
+        let id = self.id.clone();
+        match self.execute().await {
+            Ok(()) => {
+                self.emit(TaskEventKind::Stopped);
+                tracing::info!(task = %id, "task stopped");
+            }
+            Err(e) => {
+                let trace = e.chain();
+                tracing::error!(task = %id, error = %trace, "task failed");
+                let _ = self.task.stop().await;
+                self.emit(TaskEventKind::Failed(trace));
+            }
+        }
+    }
+
+    async fn execute(&mut self) -> Result<(), ConnectError> {
+        let config = self.task_config.clone();
+        tokio::select! {
+            biased;
+            _ = self.cancel.cancelled() => return Ok(()),
+            r = self.task.start(&config, self.context.clone()) => r?,
+        }
+        tracing::info!(task = %self.id, "task started");
+        let mut buffer = OffsetBuffer::default();
+        let mut in_flight: Option<InFlight> = None;
+        let mut last_flush = Instant::now();
+        let mut poll_backoff = Duration::from_millis(100);
+        let mut paused_reported = false;
+        self.emit(TaskEventKind::Running);
+        loop {
+            if *self.target.borrow() == TaskTarget::Paused {
+                self.complete(&mut in_flight, &mut buffer).await?;
+                self.flush(&mut buffer).await?;
+                if !paused_reported {
+                    self.emit(TaskEventKind::Paused);
+                    paused_reported = true;
+                }
+                tokio::select! {
+                    _ = self.cancel.cancelled() => break,
+                    _ = self.target.changed() => {}
+                }
+                continue;
+            }
+            if paused_reported {
+                paused_reported = false;
+                self.emit(TaskEventKind::Running);
+            }
+            let polled = tokio::select! {
+                biased;
+                _ = self.cancel.cancelled() => break,
+                r = self.task.poll() => r,
+            };
+            let batch = match polled {
+                Ok(b) => {
+                    poll_backoff = Duration::from_millis(100);
+                    b
+                }
+                Err(e) if e.is_retriable() => {
+                    tracing::warn!(task = %self.id, error = %e.chain(), "poll failed with a retriable error, retrying");
+                    tokio::select! {
+                        _ = self.cancel.cancelled() => break,
+                        _ = tokio::time::sleep(poll_backoff) => {}
+                    }
+                    poll_backoff = (poll_backoff * 2).min(Duration::from_secs(10));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if !batch.is_empty() {
+                let (pending, sends) = self.prepare(batch).await?;
+                self.complete(&mut in_flight, &mut buffer).await?;
+                let broker = self.producer.broker();
+                let handle = tokio::spawn(async move {
+                    let mut sets = tokio::task::JoinSet::new();
+                    for ((topic, partition), records) in sends {
+                        let broker = broker.clone();
+                        sets.spawn(async move {
+                            let offsets = produce_with_retry(broker.as_ref(), &topic, partition, records).await?;
+                            Ok::<_, KafkaError>(((topic, partition), offsets))
+                        });
+                    }
+                    let mut acked = Vec::new();
+                    while let Some(joined) = sets.join_next().await {
+                        match joined {
+                            Ok(r) => acked.push(r?),
+                            Err(e) => std::panic::resume_unwind(e.into_panic()),
+                        }
+                    }
+                    Ok(acked)
+                });
+                in_flight = Some(InFlight { pending, handle });
+            }
+            if last_flush.elapsed() >= self.flush_interval {
+                self.complete(&mut in_flight, &mut buffer).await?;
+                self.flush(&mut buffer).await?;
+                last_flush = Instant::now();
+            }
+        }
+        // Stopping: finish what was sent, within the graceful timeout, then commit.
+        let graceful = self.graceful_timeout;
+        match tokio::time::timeout(graceful, self.complete(&mut in_flight, &mut buffer)).await {
+            Ok(r) => r?,
+            Err(_) => tracing::warn!(task = %self.id, "in-flight records not acknowledged within the graceful timeout; their offsets are not committed"),
+        }
+        self.flush(&mut buffer).await?;
+        self.task.stop().await?;
+        Ok(())
+    }
+
+    /// Transforms and converts a polled batch, grouping produce records by destination.
+    #[allow(clippy::type_complexity)]
+    async fn prepare(
+        &mut self,
+        batch: Vec<SourceRecord>,
+    ) -> Result<(Vec<Pending>, Vec<((String, i32), Vec<ProduceRecord>)>), ConnectError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let task_name = self.id.to_string();
+        let mut pending = Vec::with_capacity(batch.len());
+        let mut sends: Vec<((String, i32), Vec<ProduceRecord>)> = Vec::new();
+        let transforms = !self.chain.is_empty();
+        for record in batch {
+            let partition = record.source_partition.clone();
+            let offset = record.source_offset.clone();
+            let (original, record) = if transforms {
+                let chain = &mut self.chain;
+                let out = self.policy.run(&task_name, Stage::Transformation, &record, || chain.apply(record.clone())).await?;
+                match out {
+                    Outcome::Done(Some(r)) => (Some(record), r),
+                    Outcome::Done(None) | Outcome::Skipped => {
+                        pending.push(Pending { original: Some(record), dest: None, partition, offset });
+                        continue;
+                    }
+                }
+            } else {
+                (None, record)
+            };
+            let Some(produce) = convert(&self.converters, &self.policy, &task_name, &record, now).await? else {
+                pending.push(Pending { original: Some(original.unwrap_or(record)), dest: None, partition, offset });
+                continue;
+            };
+            let (count, first_time) = self.producer.ensure_topic(&record.topic).await?;
+            if first_time {
+                self.emit(TaskEventKind::Topic(record.topic.clone()));
+            }
+            let p = self.producer.partition(&record.topic, record.kafka_partition, produce.key.as_deref(), count);
+            match sends.iter_mut().find(|((t, q), _)| *q == p && *t == record.topic) {
+                Some((_, list)) => list.push(produce),
+                None => sends.push(((record.topic.clone(), p), vec![produce])),
+            }
+            let dest = Some((record.topic.clone(), p));
+            pending.push(Pending { original: Some(original.unwrap_or(record)), dest, partition, offset });
+        }
+        self.producer.rotate_sticky();
+        Ok((pending, sends))
+    }
+
+    /// Waits for the in-flight batch and moves its offsets into the commit buffer.
+    async fn complete(&mut self, in_flight: &mut Option<InFlight>, buffer: &mut OffsetBuffer) -> Result<(), ConnectError> {
+        let Some(InFlight { pending, handle }) = in_flight.take() else {
+            return Ok(());
+        };
+        let acked = match handle.await {
+            Ok(Ok(acked)) => Some(acked),
+            Ok(Err(e)) if self.policy.tolerance == super::errors::Tolerance::All => {
+                tracing::error!(task = %self.id, error = %e, "failed to send records; skipping them (errors.tolerance=all)");
+                None
+            }
+            Ok(Err(e)) => return Err(ConnectError::fatal_from("Unrecoverable exception from producer send callback", e)),
+            Err(e) => return Err(ConnectError::fatal(format!("produce task failed: {e}"))),
+        };
+        // Offsets handed out per destination partition, in the order records were queued.
+        let mut cursors: Vec<((String, i32), std::vec::IntoIter<i64>)> =
+            acked.unwrap_or_default().into_iter().map(|(d, o)| (d, o.into_iter())).collect();
+        for p in pending {
+            let metadata = p.dest.as_ref().and_then(|(t, part)| {
+                let (_, it) = cursors.iter_mut().find(|((ct, cp), _)| cp == part && ct == t)?;
+                it.next().map(|offset| RecordMetadata { topic: t.clone(), partition: *part, offset })
+            });
+            if let Some(original) = &p.original {
+                self.task.commit_record(original, metadata.as_ref())?;
+            }
+            buffer.update(&p.partition, p.offset);
+        }
+        Ok(())
+    }
+
+    /// Writes buffered offsets to the offset store and lets the task know.
+    async fn flush(&mut self, buffer: &mut OffsetBuffer) -> Result<(), ConnectError> {
+        let entries = buffer.snapshot();
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let n = entries.len();
+        let written = tokio::time::timeout(self.flush_timeout, self.offsets.put(&self.id.connector, entries)).await;
+        if matches!(written, Ok(Ok(()))) {
+            buffer.clear();
+        }
+        match written {
+            Ok(Ok(())) => {
+                tracing::debug!(task = %self.id, partitions = n, "committed offsets");
+                self.task.commit().await
+            }
+            Ok(Err(e)) => {
+                tracing::error!(task = %self.id, error = %e, "failed to commit offsets; they will be committed with the next flush");
+                Ok(())
+            }
+            Err(_) => {
+                tracing::error!(task = %self.id, "offset commit timed out (offset.flush.timeout.ms)");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Converts key, value and headers; `None` when a tolerated error skips the record.
+async fn convert(
+conv: &RecordConverters,
+policy: &ErrorPolicy,
+task: &str,
+record: &SourceRecord,
+now: i64,
+) -> Result<Option<ProduceRecord>, ConnectError> {
+    let topic = record.topic.as_str();
+    let key = match policy
+        .run(task, Stage::KeyConverter, record, || conv.key.from_connect_data(topic, record.key_schema.as_ref(), &record.key))
+        .await?
+    {
+        Outcome::Done(k) => k,
+        Outcome::Skipped => return Ok(None),
+    };
+    let value = match policy
+        .run(task, Stage::ValueConverter, record, || {
+            conv.value.from_connect_data(topic, record.value_schema.as_ref(), &record.value)
+        })
+        .await?
+    {
+        Outcome::Done(v) => v,
+        Outcome::Skipped => return Ok(None),
+    };
+    let mut headers = Vec::with_capacity(record.headers.len());
+    for h in &record.headers {
+        match policy
+            .run(task, Stage::HeaderConverter, record, || {
+                conv.header.from_connect_header(topic, &h.key, h.schema.as_ref(), &h.value)
+            })
+            .await?
+        {
+            Outcome::Done(bytes) => headers.push((h.key.clone(), bytes)),
+            Outcome::Skipped => return Ok(None),
+        }
+    }
+    Ok(Some(ProduceRecord { key, value, headers, timestamp_ms: record.timestamp.unwrap_or(now) }))
+}
