@@ -27,12 +27,18 @@ pub struct ParseDecimalError(pub String);
 impl Decimal {
     /// A decimal from its unscaled value and scale.
     pub fn new(unscaled: impl Into<BigInt>, scale: i32) -> Self {
-        Self { unscaled: unscaled.into(), scale }
+        Self {
+            unscaled: unscaled.into(),
+            scale,
+        }
     }
 
     /// A decimal from Java's `BigInteger.toByteArray` bytes and a scale.
     pub fn from_unscaled_bytes(bytes: &[u8], scale: i32) -> Self {
-        Self { unscaled: BigInt::from_signed_bytes_be(bytes), scale }
+        Self {
+            unscaled: BigInt::from_signed_bytes_be(bytes),
+            scale,
+        }
     }
 
     /// The unscaled value.
@@ -132,7 +138,11 @@ impl FromStr for Decimal {
         if int_digits.is_empty() && frac_part.is_empty() {
             return Err(err());
         }
-        if !int_digits.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
+        if !int_digits
+            .bytes()
+            .chain(frac_part.bytes())
+            .all(|b| b.is_ascii_digit())
+        {
             return Err(err());
         }
         let all = format!("{int_digits}{frac_part}");

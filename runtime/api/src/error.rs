@@ -43,32 +43,49 @@ pub enum ConnectError {
 impl ConnectError {
     /// A retriable error with a message and no underlying cause.
     pub fn retriable(message: impl Into<String>) -> Self {
-        Self::Retriable { message: message.into(), source: None }
+        Self::Retriable {
+            message: message.into(),
+            source: None,
+        }
     }
 
     /// A retriable error wrapping its cause.
     pub fn retriable_from(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
-        Self::Retriable { message: message.into(), source: Some(source.into()) }
+        Self::Retriable {
+            message: message.into(),
+            source: Some(source.into()),
+        }
     }
 
     /// A configuration error naming the offending key.
     pub fn config(key: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Config { key: key.into(), message: message.into() }
+        Self::Config {
+            key: key.into(),
+            message: message.into(),
+        }
     }
 
     /// A data error: one record (or value) cannot be handled.
     pub fn data(message: impl Into<String>) -> Self {
-        Self::Data { message: message.into() }
+        Self::Data {
+            message: message.into(),
+        }
     }
 
     /// A fatal error with a message telling the user what to do.
     pub fn fatal(message: impl Into<String>) -> Self {
-        Self::Fatal { message: message.into(), source: None }
+        Self::Fatal {
+            message: message.into(),
+            source: None,
+        }
     }
 
     /// A fatal error wrapping its cause.
     pub fn fatal_from(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
-        Self::Fatal { message: message.into(), source: Some(source.into()) }
+        Self::Fatal {
+            message: message.into(),
+            source: Some(source.into()),
+        }
     }
 
     /// Whether the worker should retry the operation that raised this error.
@@ -84,12 +101,21 @@ impl ConnectError {
     /// Prefixes the message with context (for example the field path of a data error).
     pub fn context(self, context: impl fmt::Display) -> Self {
         match self {
-            Self::Retriable { message, source } => {
-                Self::Retriable { message: format!("{context}: {message}"), source }
-            }
-            Self::Config { key, message } => Self::Config { key, message: format!("{context}: {message}") },
-            Self::Data { message } => Self::Data { message: format!("{context}: {message}") },
-            Self::Fatal { message, source } => Self::Fatal { message: format!("{context}: {message}"), source },
+            Self::Retriable { message, source } => Self::Retriable {
+                message: format!("{context}: {message}"),
+                source,
+            },
+            Self::Config { key, message } => Self::Config {
+                key,
+                message: format!("{context}: {message}"),
+            },
+            Self::Data { message } => Self::Data {
+                message: format!("{context}: {message}"),
+            },
+            Self::Fatal { message, source } => Self::Fatal {
+                message: format!("{context}: {message}"),
+                source,
+            },
         }
     }
 

@@ -30,12 +30,14 @@ pub mod schema;
 pub mod structs;
 pub mod value;
 
-pub use config::{ConfigDef, ConfigInfos, ConfigKey, ConfigMap, ConfigType, ConfigValue, Importance, Validator};
+pub use config::{
+    ConfigDef, ConfigInfos, ConfigKey, ConfigMap, ConfigType, ConfigValue, Importance, Validator,
+};
 pub use decimal::Decimal;
 pub use error::{ConnectError, Result};
 pub use plugin::{
-    Converter, ConnectorContext, HeaderConverter, OffsetStorageReader, Predicate, RecordMetadata, SourceConnector,
-    SourceTask, SourceTaskContext, Transformation,
+    ConnectorContext, Converter, HeaderConverter, OffsetStorageReader, Predicate, RecordMetadata,
+    SourceConnector, SourceTask, SourceTaskContext, Transformation,
 };
 pub use record::{Header, Headers, OffsetMap, SourceRecord};
 pub use registry::{PluginDesc, PluginFactory, PluginKind, PluginRegistry};

@@ -27,17 +27,23 @@ pub fn decimal(scale: i32) -> SchemaBuilder {
 
 /// A Date schema builder.
 pub fn date() -> SchemaBuilder {
-    SchemaBuilder::new(SchemaType::Int32).name(DATE_NAME).version(1)
+    SchemaBuilder::new(SchemaType::Int32)
+        .name(DATE_NAME)
+        .version(1)
 }
 
 /// A Time schema builder.
 pub fn time() -> SchemaBuilder {
-    SchemaBuilder::new(SchemaType::Int32).name(TIME_NAME).version(1)
+    SchemaBuilder::new(SchemaType::Int32)
+        .name(TIME_NAME)
+        .version(1)
 }
 
 /// A Timestamp schema builder.
 pub fn timestamp() -> SchemaBuilder {
-    SchemaBuilder::new(SchemaType::Int64).name(TIMESTAMP_NAME).version(1)
+    SchemaBuilder::new(SchemaType::Int64)
+        .name(TIMESTAMP_NAME)
+        .version(1)
 }
 
 /// The scale of a Decimal schema.
@@ -48,11 +54,17 @@ pub fn decimal_scale(schema: &Schema) -> Result<i32> {
     let raw = schema
         .parameter(SCALE_PARAMETER)
         .ok_or_else(|| ConnectError::data("Invalid Decimal schema: scale parameter not found."))?;
-    raw.parse()
-        .map_err(|_| ConnectError::data(format!("Invalid scale parameter found in Decimal schema: {raw}")))
+    raw.parse().map_err(|_| {
+        ConnectError::data(format!(
+            "Invalid scale parameter found in Decimal schema: {raw}"
+        ))
+    })
 }
 
 /// Whether the schema is one of the four logical types.
 pub fn is_logical(schema: &Schema) -> bool {
-    matches!(schema.name(), Some(DECIMAL_NAME | DATE_NAME | TIME_NAME | TIMESTAMP_NAME))
+    matches!(
+        schema.name(),
+        Some(DECIMAL_NAME | DATE_NAME | TIME_NAME | TIMESTAMP_NAME)
+    )
 }

@@ -71,7 +71,8 @@ pub trait SourceConnector: Send + Sync {
     }
 
     /// Starts the connector with a validated configuration.
-    async fn start(&mut self, config: &ConfigMap, context: Arc<dyn ConnectorContext>) -> Result<()>;
+    async fn start(&mut self, config: &ConfigMap, context: Arc<dyn ConnectorContext>)
+        -> Result<()>;
 
     /// Splits the work into at most `max_tasks` task configurations.
     async fn task_configs(&mut self, max_tasks: usize) -> Result<Vec<ConfigMap>>;
@@ -84,7 +85,11 @@ pub trait SourceConnector: Send + Sync {
 
     /// KIP-875 hook: the connector may reject or act on an offsets change; `true` means the
     /// connector manages no offsets outside the framework.
-    fn alter_offsets(&self, _config: &ConfigMap, _offsets: &[(OffsetMap, Option<OffsetMap>)]) -> Result<bool> {
+    fn alter_offsets(
+        &self,
+        _config: &ConfigMap,
+        _offsets: &[(OffsetMap, Option<OffsetMap>)],
+    ) -> Result<bool> {
         Ok(false)
     }
 }
@@ -105,7 +110,11 @@ pub trait SourceTask: Send {
     }
 
     /// Called for each record once the broker acknowledged it (or it was filtered out).
-    fn commit_record(&mut self, _record: &SourceRecord, _metadata: Option<&RecordMetadata>) -> Result<()> {
+    fn commit_record(
+        &mut self,
+        _record: &SourceRecord,
+        _metadata: Option<&RecordMetadata>,
+    ) -> Result<()> {
         Ok(())
     }
 
@@ -140,7 +149,12 @@ pub trait Converter: Send + Sync {
     /// Configures the converter for keys (`is_key`) or values.
     fn configure(&mut self, config: &ConfigMap, is_key: bool) -> Result<()>;
     /// Serializes a value; `None` is a null (tombstone) payload.
-    fn from_connect_data(&self, topic: &str, schema: Option<&Schema>, value: &Value) -> Result<Option<Vec<u8>>>;
+    fn from_connect_data(
+        &self,
+        topic: &str,
+        schema: Option<&Schema>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>>;
     /// Deserializes bytes; `None` input is a null payload.
     fn to_connect_data(&self, topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue>;
 }
@@ -152,8 +166,18 @@ pub trait HeaderConverter: Send + Sync {
     /// Configures the converter.
     fn configure(&mut self, config: &ConfigMap) -> Result<()>;
     /// Serializes one header value; `None` is a null header value.
-    fn from_connect_header(&self, topic: &str, key: &str, schema: Option<&Schema>, value: &Value)
-        -> Result<Option<Vec<u8>>>;
+    fn from_connect_header(
+        &self,
+        topic: &str,
+        key: &str,
+        schema: Option<&Schema>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>>;
     /// Deserializes one header value.
-    fn to_connect_header(&self, topic: &str, key: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue>;
+    fn to_connect_header(
+        &self,
+        topic: &str,
+        key: &str,
+        bytes: Option<&[u8]>,
+    ) -> Result<SchemaAndValue>;
 }

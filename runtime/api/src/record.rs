@@ -32,8 +32,17 @@ impl Headers {
         Self(Vec::new())
     }
     /// Appends a header.
-    pub fn add(&mut self, key: impl Into<String>, schema: Option<Schema>, value: Value) -> &mut Self {
-        self.0.push(Header { key: key.into(), schema, value });
+    pub fn add(
+        &mut self,
+        key: impl Into<String>,
+        schema: Option<Schema>,
+        value: Value,
+    ) -> &mut Self {
+        self.0.push(Header {
+            key: key.into(),
+            schema,
+            value,
+        });
         self
     }
     /// The last header with this key.

@@ -102,13 +102,18 @@ impl PluginDesc {
 
     fn short_name(&self) -> Option<&'static str> {
         let simple = self.simple_name();
-        simple.strip_suffix(self.kind().suffix()).filter(|s| !s.is_empty())
+        simple
+            .strip_suffix(self.kind().suffix())
+            .filter(|s| !s.is_empty())
     }
 }
 
 impl std::fmt::Debug for PluginDesc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PluginDesc").field("class", &self.class).field("kind", &self.kind()).finish()
+        f.debug_struct("PluginDesc")
+            .field("class", &self.class)
+            .field("kind", &self.kind())
+            .finish()
     }
 }
 
@@ -177,7 +182,12 @@ impl PluginRegistry {
     /// A config error listing what is available when no source connector matches.
     pub fn source_connector(&self, name: &str) -> Result<(&PluginDesc, Box<dyn SourceConnector>)> {
         match self.find(&[PluginKind::Source], name) {
-            Some(p @ PluginDesc { factory: PluginFactory::Source(f), .. }) => Ok((p, f())),
+            Some(
+                p @ PluginDesc {
+                    factory: PluginFactory::Source(f),
+                    ..
+                },
+            ) => Ok((p, f())),
             _ => Err(self.not_found(PluginKind::Source, name)),
         }
     }
@@ -188,7 +198,10 @@ impl PluginRegistry {
     /// A config error when no transformation matches.
     pub fn transformation(&self, name: &str) -> Result<Box<dyn Transformation>> {
         match self.find(&[PluginKind::Transformation], name) {
-            Some(PluginDesc { factory: PluginFactory::Transformation(f), .. }) => Ok(f()),
+            Some(PluginDesc {
+                factory: PluginFactory::Transformation(f),
+                ..
+            }) => Ok(f()),
             _ => Err(self.not_found(PluginKind::Transformation, name)),
         }
     }
@@ -199,7 +212,10 @@ impl PluginRegistry {
     /// A config error when no predicate matches.
     pub fn predicate(&self, name: &str) -> Result<Box<dyn Predicate>> {
         match self.find(&[PluginKind::Predicate], name) {
-            Some(PluginDesc { factory: PluginFactory::Predicate(f), .. }) => Ok(f()),
+            Some(PluginDesc {
+                factory: PluginFactory::Predicate(f),
+                ..
+            }) => Ok(f()),
             _ => Err(self.not_found(PluginKind::Predicate, name)),
         }
     }
@@ -210,7 +226,10 @@ impl PluginRegistry {
     /// A config error when no converter matches.
     pub fn converter(&self, name: &str) -> Result<Box<dyn Converter>> {
         match self.find(&[PluginKind::Converter], name) {
-            Some(PluginDesc { factory: PluginFactory::Converter(f), .. }) => Ok(f()),
+            Some(PluginDesc {
+                factory: PluginFactory::Converter(f),
+                ..
+            }) => Ok(f()),
             _ => Err(self.not_found(PluginKind::Converter, name)),
         }
     }
@@ -221,7 +240,10 @@ impl PluginRegistry {
     /// A config error when no header converter matches.
     pub fn header_converter(&self, name: &str) -> Result<Box<dyn HeaderConverter>> {
         match self.find(&[PluginKind::HeaderConverter], name) {
-            Some(PluginDesc { factory: PluginFactory::HeaderConverter(f), .. }) => Ok(f()),
+            Some(PluginDesc {
+                factory: PluginFactory::HeaderConverter(f),
+                ..
+            }) => Ok(f()),
             _ => Err(self.not_found(PluginKind::HeaderConverter, name)),
         }
     }

@@ -71,7 +71,11 @@ pub struct Field {
 impl Field {
     /// Creates a field; `index` is its position in the struct.
     pub fn new(name: impl Into<String>, index: usize, schema: Schema) -> Self {
-        Self { name: name.into(), index, schema }
+        Self {
+            name: name.into(),
+            index,
+            schema,
+        }
     }
     /// The field name.
     pub fn name(&self) -> &str {
@@ -109,12 +113,19 @@ impl fmt::Debug for Schema {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = &self.0;
         let mut s = f.debug_struct("Schema");
-        s.field("type", &d.schema_type).field("optional", &d.optional);
+        s.field("type", &d.schema_type)
+            .field("optional", &d.optional);
         if let Some(n) = &d.name {
             s.field("name", n);
         }
         if !d.fields.is_empty() {
-            s.field("fields", &d.fields.iter().map(|f| (&f.name, &f.schema)).collect::<Vec<_>>());
+            s.field(
+                "fields",
+                &d.fields
+                    .iter()
+                    .map(|f| (&f.name, &f.schema))
+                    .collect::<Vec<_>>(),
+            );
         }
         if let Some(k) = &d.key_schema {
             s.field("keys", k);
@@ -157,6 +168,17 @@ impl Schema {
         bytes, optional_bytes => Bytes;
     }
 
+    /// Whether both handles share one allocation: a cheap identity check that hot paths try
+    /// before the deep, by-content `==`.
+    pub fn ptr_eq(&self, other: &Schema) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+    /// An address identifying this schema's allocation while some handle to it is alive; keys
+    /// identity caches (which must hold a clone so the address cannot be reused).
+    pub fn identity(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
+
     /// The schema's type.
     pub fn schema_type(&self) -> SchemaType {
         self.0.schema_type
@@ -187,7 +209,11 @@ impl Schema {
     }
     /// One parameter by key.
     pub fn parameter(&self, key: &str) -> Option<&str> {
-        self.0.parameters.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .parameters
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
     /// Struct fields in order (empty for other types).
     pub fn fields(&self) -> &[Field] {
@@ -274,7 +300,9 @@ impl Schema {
                 }
             }
             (SchemaType::Array, Value::Array(items)) => {
-                let elem = self.value_schema().expect("array schema has an element schema");
+                let elem = self
+                    .value_schema()
+                    .expect("array schema has an element schema");
                 for item in items {
                     elem.validate_named(field, item)?;
                 }
@@ -399,7 +427,10 @@ impl SchemaBuilder {
     /// # Errors
     /// A data error when the default does not match the schema.
     pub fn try_default_value(mut self, value: Value) -> Result<Self> {
-        let probe = Schema(Arc::new(SchemaData { default_value: None, ..self.to_data_clone() }));
+        let probe = Schema(Arc::new(SchemaData {
+            default_value: None,
+            ..self.to_data_clone()
+        }));
         probe.validate_value(&value)?;
         self.data.default_value = Some(value);
         Ok(self)
@@ -409,11 +440,22 @@ impl SchemaBuilder {
     /// # Panics
     /// When the builder is not a struct or the field name is already used (programming errors).
     pub fn field(mut self, name: impl Into<String>, schema: Schema) -> Self {
-        assert_eq!(self.data.schema_type, SchemaType::Struct, "fields can only be added to a struct schema");
+        assert_eq!(
+            self.data.schema_type,
+            SchemaType::Struct,
+            "fields can only be added to a struct schema"
+        );
         let name = name.into();
-        assert!(self.data.fields.iter().all(|f| f.name != name), "duplicate field {name}");
+        assert!(
+            self.data.fields.iter().all(|f| f.name != name),
+            "duplicate field {name}"
+        );
         let index = self.data.fields.len();
-        self.data.fields.push(Field { name, index, schema });
+        self.data.fields.push(Field {
+            name,
+            index,
+            schema,
+        });
         self
     }
     /// Finishes the schema.
@@ -449,7 +491,10 @@ pub struct SchemaAndValue {
 impl SchemaAndValue {
     /// The null schema and value (a tombstone).
     pub fn null() -> Self {
-        Self { schema: None, value: Value::Null }
+        Self {
+            schema: None,
+            value: Value::Null,
+        }
     }
     /// Pairs a schema and a value.
     pub fn new(schema: Option<Schema>, value: Value) -> Self {

@@ -17,7 +17,11 @@ impl Struct {
     /// # Panics
     /// When `schema` is not a struct schema (a programming error).
     pub fn new(schema: Schema) -> Self {
-        assert_eq!(schema.schema_type(), SchemaType::Struct, "Struct::new needs a struct schema");
+        assert_eq!(
+            schema.schema_type(),
+            SchemaType::Struct,
+            "Struct::new needs a struct schema"
+        );
         let values = vec![Value::Null; schema.fields().len()];
         Self { schema, values }
     }
@@ -84,7 +88,8 @@ impl Struct {
     /// A data error naming the first invalid field.
     pub fn validate(&self) -> Result<()> {
         for f in self.schema.fields() {
-            f.schema().validate_named(Some(f.name()), &self.values[f.index()])?;
+            f.schema()
+                .validate_named(Some(f.name()), &self.values[f.index()])?;
         }
         Ok(())
     }

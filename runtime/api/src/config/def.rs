@@ -184,7 +184,9 @@ impl Validator {
             Self::Between(min, max) => match value.as_f64() {
                 None => Err("Value must be non-null".into()),
                 Some(n) if n < *min => Err(format!("Value must be at least {}", fmt_bound(*min))),
-                Some(n) if n > *max => Err(format!("Value must be no more than {}", fmt_bound(*max))),
+                Some(n) if n > *max => {
+                    Err(format!("Value must be no more than {}", fmt_bound(*max)))
+                }
                 Some(_) => Ok(()),
             },
             Self::OneOf(options) => match value {
@@ -194,8 +196,13 @@ impl Validator {
             },
             Self::OneOfIgnoreCase(options) => match value {
                 ParsedValue::Null => Ok(()),
-                ParsedValue::String(s) if options.iter().any(|o| o.eq_ignore_ascii_case(s)) => Ok(()),
-                _ => Err(format!("String must be one of (case insensitive): {}", options.join(", "))),
+                ParsedValue::String(s) if options.iter().any(|o| o.eq_ignore_ascii_case(s)) => {
+                    Ok(())
+                }
+                _ => Err(format!(
+                    "String must be one of (case insensitive): {}",
+                    options.join(", ")
+                )),
             },
             Self::NonEmptyString => match value {
                 ParsedValue::String(s) if !s.is_empty() => Ok(()),
@@ -233,7 +240,12 @@ pub struct ConfigKey {
 
 impl ConfigKey {
     /// A required key (no default).
-    pub fn new(name: &str, config_type: ConfigType, importance: Importance, documentation: &str) -> Self {
+    pub fn new(
+        name: &str,
+        config_type: ConfigType,
+        importance: Importance,
+        documentation: &str,
+    ) -> Self {
         Self {
             name: name.to_string(),
             config_type,
@@ -290,7 +302,8 @@ impl ConfigKey {
     /// Kafka's message: `Invalid value X for configuration K: Not a number of type INT`.
     pub fn parse_value(&self, raw: &str) -> std::result::Result<ParsedValue, String> {
         let trimmed = raw.trim();
-        let invalid = |why: &str| format!("Invalid value {raw} for configuration {}: {why}", self.name);
+        let invalid =
+            |why: &str| format!("Invalid value {raw} for configuration {}: {why}", self.name);
         let ty = self.config_type;
         let not_number = || invalid(&format!("Not a number of type {}", ty.name()));
         Ok(match ty {
@@ -344,7 +357,13 @@ pub struct ConfigValue {
 impl ConfigValue {
     /// A value entry with no errors.
     pub fn new(name: &str, value: Option<String>) -> Self {
-        Self { name: name.to_string(), value, recommended_values: Vec::new(), errors: Vec::new(), visible: true }
+        Self {
+            name: name.to_string(),
+            value,
+            recommended_values: Vec::new(),
+            errors: Vec::new(),
+            visible: true,
+        }
     }
 }
 
@@ -365,7 +384,11 @@ impl ConfigDef {
     /// # Panics
     /// When the key is already defined (a programming error).
     pub fn define(mut self, key: ConfigKey) -> Self {
-        assert!(self.key(&key.name).is_none(), "config key {} defined twice", key.name);
+        assert!(
+            self.key(&key.name).is_none(),
+            "config key {} defined twice",
+            key.name
+        );
         self.keys.push(key);
         self
     }
@@ -411,14 +434,24 @@ impl ConfigDef {
                 let (parsed, mut errors) = parse_for_validate(key, config);
                 if let Some(v) = &key.validator {
                     if let Err(why) = v.check(&parsed) {
-                        let shown = config.get(&key.name).cloned().unwrap_or_else(|| "null".into());
-                        errors.push(format!("Invalid value {shown} for configuration {}: {why}", key.name));
+                        let shown = config
+                            .get(&key.name)
+                            .cloned()
+                            .unwrap_or_else(|| "null".into());
+                        errors.push(format!(
+                            "Invalid value {shown} for configuration {}: {why}",
+                            key.name
+                        ));
                     }
                 }
                 ConfigValue {
                     name: key.name.clone(),
                     value: parsed.to_config_string(),
-                    recommended_values: key.validator.as_ref().map(Validator::recommended).unwrap_or_default(),
+                    recommended_values: key
+                        .validator
+                        .as_ref()
+                        .map(Validator::recommended)
+                        .unwrap_or_default(),
                     errors,
                     visible: true,
                 }
@@ -439,10 +472,16 @@ impl ConfigDef {
             }
             if let Some(v) = &key.validator {
                 if let Err(why) = v.check(&parsed) {
-                    let shown = config.get(&key.name).cloned().unwrap_or_else(|| "null".into());
+                    let shown = config
+                        .get(&key.name)
+                        .cloned()
+                        .unwrap_or_else(|| "null".into());
                     return Err(ConnectError::config(
                         &key.name,
-                        format!("Invalid value {shown} for configuration {}: {why}", key.name),
+                        format!(
+                            "Invalid value {shown} for configuration {}: {why}",
+                            key.name
+                        ),
                     ));
                 }
             }
@@ -460,7 +499,10 @@ fn parse_for_validate(key: &ConfigKey, config: &ConfigMap) -> (ParsedValue, Vec<
         },
         (None, None) => (
             ParsedValue::Null,
-            vec![format!("Missing required configuration \"{}\" which has no default value.", key.name)],
+            vec![format!(
+                "Missing required configuration \"{}\" which has no default value.",
+                key.name
+            )],
         ),
         (None, Some(None)) => (ParsedValue::Null, Vec::new()),
         (None, Some(Some(raw))) => match key.parse_value(raw) {
@@ -481,7 +523,9 @@ pub struct ParsedConfig {
 
 impl ParsedConfig {
     fn get(&self, key: &str) -> &ParsedValue {
-        self.values.get(key).unwrap_or_else(|| panic!("config key {key} is not declared"))
+        self.values
+            .get(key)
+            .unwrap_or_else(|| panic!("config key {key} is not declared"))
     }
     /// The raw parsed value.
     pub fn value(&self, key: &str) -> &ParsedValue {
@@ -564,7 +608,12 @@ mod tests {
                     .default("1")
                     .validator(Validator::AtLeast(1.0)),
             )
-            .define(ConfigKey::new("topic", ConfigType::String, Importance::High, "Topic."))
+            .define(ConfigKey::new(
+                "topic",
+                ConfigType::String,
+                Importance::High,
+                "Topic.",
+            ))
             .define(
                 ConfigKey::new("mode", ConfigType::String, Importance::Low, "Mode.")
                     .default("a")
@@ -574,7 +623,10 @@ mod tests {
     }
 
     fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -594,7 +646,9 @@ mod tests {
 
     #[test]
     fn parse_gives_typed_values_and_defaults() {
-        let p = def().parse(&map(&[("topic", " t "), ("list", "a, b ,c")])).unwrap();
+        let p = def()
+            .parse(&map(&[("topic", " t "), ("list", "a, b ,c")]))
+            .unwrap();
         assert_eq!(p.int("tasks.max"), Some(1));
         assert_eq!(p.string("topic"), Some("t"));
         assert_eq!(p.list("list"), ["a", "b", "c"]);
@@ -602,11 +656,16 @@ mod tests {
 
     #[test]
     fn parse_names_bad_key() {
-        let err = def().parse(&map(&[("topic", "t"), ("tasks.max", "0")])).unwrap_err();
+        let err = def()
+            .parse(&map(&[("topic", "t"), ("tasks.max", "0")]))
+            .unwrap_err();
         match err {
             ConnectError::Config { key, message } => {
                 assert_eq!(key, "tasks.max");
-                assert_eq!(message, "Invalid value 0 for configuration tasks.max: Value must be at least 1");
+                assert_eq!(
+                    message,
+                    "Invalid value 0 for configuration tasks.max: Value must be at least 1"
+                );
             }
             other => panic!("{other:?}"),
         }

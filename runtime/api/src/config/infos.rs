@@ -82,15 +82,23 @@ pub struct ConfigInfos {
 impl ConfigInfos {
     /// Builds the entity, counting every error message.
     pub fn new(name: impl Into<String>, groups: Vec<String>, configs: Vec<ConfigInfo>) -> Self {
-        let error_count =
-            configs.iter().map(|c| c.value.as_ref().map_or(0, |v| v.errors.len())).sum();
-        Self { name: name.into(), error_count, groups, configs }
+        let error_count = configs
+            .iter()
+            .map(|c| c.value.as_ref().map_or(0, |v| v.errors.len()))
+            .sum();
+        Self {
+            name: name.into(),
+            error_count,
+            groups,
+            configs,
+        }
     }
 
     /// Every error message with its key, in order.
     pub fn errors(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.configs.iter().filter_map(|c| c.value.as_ref()).flat_map(|v| {
-            v.errors.iter().map(move |e| (v.name.as_str(), e.as_str()))
-        })
+        self.configs
+            .iter()
+            .filter_map(|c| c.value.as_ref())
+            .flat_map(|v| v.errors.iter().map(move |e| (v.name.as_str(), e.as_str())))
     }
 }

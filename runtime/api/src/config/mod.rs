@@ -9,7 +9,7 @@ mod def;
 mod infos;
 
 pub use def::{
-    ConfigDef, ConfigKey, ConfigMap, ConfigType, ConfigValue, Importance, ParsedConfig, ParsedValue,
-    Validator, Width,
+    ConfigDef, ConfigKey, ConfigMap, ConfigType, ConfigValue, Importance, ParsedConfig,
+    ParsedValue, Validator, Width,
 };
 pub use infos::{ConfigInfo, ConfigInfos, ConfigKeyInfo, ConfigValueInfo};
