@@ -46,6 +46,14 @@ mod tests {
             (PluginKind::Converter, "org.apache.kafka.connect.json.JsonConverter"),
             (PluginKind::Converter, "JsonConverter"),
             (PluginKind::HeaderConverter, "org.apache.kafka.connect.storage.SimpleHeaderConverter"),
+            (PluginKind::HeaderConverter, "simple-header"),
+            (PluginKind::Converter, "json"),
+            (PluginKind::Converter, "org.apache.kafka.connect.storage.StringConverter"),
+            (PluginKind::Converter, "string"),
+            (PluginKind::Converter, "org.apache.kafka.connect.converters.ByteArrayConverter"),
+            (PluginKind::Converter, "bytearray"),
+            (PluginKind::HeaderConverter, "json"),
+            (PluginKind::HeaderConverter, "string"),
         ];
         for (kind, name) in cases {
             assert!(r.find(&[kind], name).is_some(), "{name} not found as {kind:?}");
