@@ -3,9 +3,29 @@
 //! The worker needs five things from a broker: produce a batch to a partition, read a partition
 //! from an offset to the high watermark, create a topic with configs, describe a topic's
 //! configs, and know a topic's partition count. [`Broker`] is exactly that, so stores and the
-//! source pipeline never see a client library. [`KafkaBroker`] implements it with `rskafka` for
-//! produce/fetch/metadata and `kafka-protocol` messages for CreateTopics-with-configs and
-//! DescribeConfigs, which rskafka cannot send.
+//! source pipeline never see a client library. [`KafkaBroker`] implements it with a small client
+//! of our own built on `kafka-protocol`'s message types:
+//! - `connection`: one multiplexed TCP connection per broker (length-prefixed frames,
+//!   correlation ids, ApiVersions negotiation, `TCP_NODELAY`);
+//! - `cluster`: metadata, partition leaders, the controller, reconnects;
+//! - `record_batch`: the v2 record batch format, written straight from [`ProduceRecord`]s;
+//! - `admin`: CreateTopics with configs and DescribeConfigs;
+//! - `client`: the [`Broker`] operations with bounded retries;
+//! - [`partitioner`]: the Java producer's partition for a keyed record.
+//!
+//! Why not rskafka, which the feasibility spike used: its `Record` keeps headers in a
+//! `BTreeMap<String, Vec<u8>>`, so null header values, repeated header keys and header order —
+//! all part of a Connect record and of the bytes a Java worker writes — cannot be represented;
+//! it never sets `TCP_NODELAY` and writes each frame in two parts, which stalls mid-sized
+//! produce requests for ~40 ms (Nagle + delayed ACK), with no API to change the socket; its
+//! Metadata requests always allow topic auto-creation; and it cannot send topic configs. The
+//! pieces it would have saved (framing and routing) are the small part of a client.
+//!
+//! Not supported (yet): TLS and SASL, produce compression (fetched batches in any codec are
+//! read), idempotent or transactional produce, `read_committed` reads (aborted transactional
+//! records are returned; control batches are skipped), quota throttling hints, and clusters whose
+//! advertised listeners differ from the addresses this process can reach. Multi-broker routing
+//! (leaders, controller) is implemented but only exercised against single-node tansu.
 //!
 //! The end of a partition is always the Fetch high watermark: tansu's ListOffsets(latest) is wrong
 //! (see `docs/` and the research notes), and the high watermark is what Kafka's own
@@ -15,7 +35,15 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
+mod admin;
+mod client;
+mod cluster;
+mod connection;
 mod error;
+pub mod partitioner;
+mod record_batch;
+
+pub use client::{KafkaBroker, KafkaClientConfig};
 pub use error::KafkaError;
 
 /// A record to produce.
@@ -55,17 +83,30 @@ pub struct TopicSpec {
 #[async_trait]
 pub trait Broker: Send + Sync {
     /// Appends records to one partition, in order; returns the offset of each record.
-    async fn produce(&self, topic: &str, partition: i32, records: Vec<ProduceRecord>) -> Result<Vec<i64>, KafkaError>;
+    async fn produce(
+        &self,
+        topic: &str,
+        partition: i32,
+        records: Vec<ProduceRecord>,
+    ) -> Result<Vec<i64>, KafkaError>;
 
     /// Reads `partition` from offset `from` up to the high watermark observed when the read
     /// started; returns the records and that high watermark (the next offset to read).
-    async fn read_to_end(&self, topic: &str, partition: i32, from: i64) -> Result<(Vec<ConsumedRecord>, i64), KafkaError>;
+    async fn read_to_end(
+        &self,
+        topic: &str,
+        partition: i32,
+        from: i64,
+    ) -> Result<(Vec<ConsumedRecord>, i64), KafkaError>;
 
     /// Creates a topic; `Ok(false)` when it already exists.
     async fn create_topic(&self, spec: &TopicSpec) -> Result<bool, KafkaError>;
 
     /// The explicitly set configs of a topic.
-    async fn describe_topic_configs(&self, topic: &str) -> Result<BTreeMap<String, String>, KafkaError>;
+    async fn describe_topic_configs(
+        &self,
+        topic: &str,
+    ) -> Result<BTreeMap<String, String>, KafkaError>;
 
     /// The number of partitions of a topic, or `None` if it does not exist.
     async fn partition_count(&self, topic: &str) -> Result<Option<i32>, KafkaError>;
