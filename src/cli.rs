@@ -20,7 +20,11 @@ use strait_runtime::worker::properties;
 pub enum Command {
     Version,
     Help,
-    Run { mode: WorkerMode, worker_file: PathBuf, connector_files: Vec<PathBuf> },
+    Run {
+        mode: WorkerMode,
+        worker_file: PathBuf,
+        connector_files: Vec<PathBuf>,
+    },
 }
 
 /// A command-line or config-file problem, shown to the user as is.
@@ -46,14 +50,25 @@ pub fn parse_args(args: &[String]) -> Result<Command, CliError> {
         Some("--version" | "-V" | "version") => Ok(Command::Version),
         Some("--help" | "-h" | "help") => Ok(Command::Help),
         Some(mode @ ("distributed" | "standalone")) => {
-            let worker_file =
-                args.get(1).ok_or_else(|| CliError::Usage(format!("{mode} needs a worker properties file\n{USAGE}")))?;
+            let worker_file = args.get(1).ok_or_else(|| {
+                CliError::Usage(format!("{mode} needs a worker properties file\n{USAGE}"))
+            })?;
             let connector_files: Vec<PathBuf> = args[2..].iter().map(PathBuf::from).collect();
-            let mode = if mode == "distributed" { WorkerMode::Distributed } else { WorkerMode::Standalone };
+            let mode = if mode == "distributed" {
+                WorkerMode::Distributed
+            } else {
+                WorkerMode::Standalone
+            };
             if mode == WorkerMode::Distributed && !connector_files.is_empty() {
-                return Err(CliError::Usage(format!("distributed mode takes only the worker properties file\n{USAGE}")));
+                return Err(CliError::Usage(format!(
+                    "distributed mode takes only the worker properties file\n{USAGE}"
+                )));
             }
-            Ok(Command::Run { mode, worker_file: PathBuf::from(worker_file), connector_files })
+            Ok(Command::Run {
+                mode,
+                worker_file: PathBuf::from(worker_file),
+                connector_files,
+            })
         }
         Some(other) => Err(CliError::Usage(format!("unknown command {other}\n{USAGE}"))),
         None => Err(CliError::Usage(USAGE.to_string())),
@@ -61,7 +76,10 @@ pub fn parse_args(args: &[String]) -> Result<Command, CliError> {
 }
 
 fn read(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| CliError::Read { path: path.display().to_string(), reason: e.to_string() })
+    std::fs::read_to_string(path).map_err(|e| CliError::Read {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
 }
 
 /// Reads a `.properties` file.
@@ -69,7 +87,10 @@ fn read(path: &Path) -> Result<String, CliError> {
 /// # Errors
 /// When the file cannot be read or parsed.
 pub fn read_properties(path: &Path) -> Result<BTreeMap<String, String>, CliError> {
-    properties::parse(&read(path)?).map_err(|reason| CliError::Parse { path: path.display().to_string(), reason })
+    properties::parse(&read(path)?).map_err(|reason| CliError::Parse {
+        path: path.display().to_string(),
+        reason,
+    })
 }
 
 /// Reads a connector config file (`.json` or `.properties`), returning its config with `name`.
@@ -77,12 +98,21 @@ pub fn read_properties(path: &Path) -> Result<BTreeMap<String, String>, CliError
 /// # Errors
 /// When the file cannot be read or parsed, or names no connector.
 pub fn read_connector_file(path: &Path) -> Result<BTreeMap<String, String>, CliError> {
-    let bad = |reason: String| CliError::Parse { path: path.display().to_string(), reason };
+    let bad = |reason: String| CliError::Parse {
+        path: path.display().to_string(),
+        reason,
+    };
     let mut config = if path.extension().is_some_and(|e| e == "json") {
-        let v: serde_json::Value = serde_json::from_str(&read(path)?).map_err(|e| bad(e.to_string()))?;
-        let obj = v.as_object().ok_or_else(|| bad("expected a JSON object".into()))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&read(path)?).map_err(|e| bad(e.to_string()))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| bad("expected a JSON object".into()))?;
         let (name, map) = match obj.get("config") {
-            Some(serde_json::Value::Object(c)) => (obj.get("name").and_then(|n| n.as_str()).map(str::to_string), c.clone()),
+            Some(serde_json::Value::Object(c)) => (
+                obj.get("name").and_then(|n| n.as_str()).map(str::to_string),
+                c.clone(),
+            ),
             _ => (None, obj.clone()),
         };
         let mut config = BTreeMap::new();
@@ -101,7 +131,10 @@ pub fn read_connector_file(path: &Path) -> Result<BTreeMap<String, String>, CliE
     } else {
         read_properties(path)?
     };
-    let name = config.get("name").map(|n| n.trim().to_string()).unwrap_or_default();
+    let name = config
+        .get("name")
+        .map(|n| n.trim().to_string())
+        .unwrap_or_default();
     if name.is_empty() {
         return Err(bad("the connector config has no name".into()));
     }
@@ -121,14 +154,22 @@ mod tests {
     fn parses_kafka_style_commands() {
         assert_eq!(parse_args(&args(&["--version"])).unwrap(), Command::Version);
         assert_eq!(
-            parse_args(&args(&["standalone", "w.properties", "a.json", "b.properties"])).unwrap(),
+            parse_args(&args(&[
+                "standalone",
+                "w.properties",
+                "a.json",
+                "b.properties"
+            ]))
+            .unwrap(),
             Command::Run {
                 mode: WorkerMode::Standalone,
                 worker_file: "w.properties".into(),
                 connector_files: vec!["a.json".into(), "b.properties".into()]
             }
         );
-        assert!(matches!(parse_args(&args(&["distributed"])), Err(CliError::Usage(m)) if m.contains("worker properties")));
+        assert!(
+            matches!(parse_args(&args(&["distributed"])), Err(CliError::Usage(m)) if m.contains("worker properties"))
+        );
         assert!(parse_args(&args(&["distributed", "w", "extra"])).is_err());
         assert!(parse_args(&args(&["nope"])).is_err());
     }
@@ -138,7 +179,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("strait-cli-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let a = dir.join("a.json");
-        std::fs::write(&a, r#"{"name":"a","config":{"connector.class":"X","tasks.max":1}}"#).unwrap();
+        std::fs::write(
+            &a,
+            r#"{"name":"a","config":{"connector.class":"X","tasks.max":1}}"#,
+        )
+        .unwrap();
         let b = dir.join("b.json");
         std::fs::write(&b, r#"{"name":"b","connector.class":"Y"}"#).unwrap();
         let c = dir.join("c.properties");
@@ -146,6 +191,8 @@ mod tests {
         let ca = read_connector_file(&a).unwrap();
         assert_eq!((ca["name"].as_str(), ca["tasks.max"].as_str()), ("a", "1"));
         assert_eq!(read_connector_file(&b).unwrap()["connector.class"], "Y");
-        assert!(matches!(read_connector_file(&c), Err(CliError::Parse { reason, .. }) if reason.contains("no name")));
+        assert!(
+            matches!(read_connector_file(&c), Err(CliError::Parse { reason, .. }) if reason.contains("no name"))
+        );
     }
 }

@@ -15,11 +15,20 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{reload, EnvFilter};
 
 fn init_logging() -> Arc<dyn LogLevels> {
-    let spec = std::env::var("STRAIT_LOG").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_else(|_| "info".to_string());
+    let spec = std::env::var("STRAIT_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".to_string());
     let filter = EnvFilter::try_new(&spec).unwrap_or_else(|_| EnvFilter::new("info"));
     let (layer, handle) = reload::Layer::new(filter);
-    tracing_subscriber::registry().with(layer).with(tracing_subscriber::fmt::layer().with_target(true)).init();
-    let root = if spec.contains(',') || spec.contains('=') { "info" } else { spec.as_str() };
+    tracing_subscriber::registry()
+        .with(layer)
+        .with(tracing_subscriber::fmt::layer().with_target(true))
+        .init();
+    let root = if spec.contains(',') || spec.contains('=') {
+        "info"
+    } else {
+        spec.as_str()
+    };
     Arc::new(ReloadableLevels::new(handle, root))
 }
 
@@ -27,10 +36,11 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return ctrl_c.await.unwrap_or(()),
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
@@ -40,10 +50,15 @@ async fn shutdown_signal() {
     ctrl_c.await.unwrap_or(());
 }
 
-async fn run(mode: strait_runtime::worker::config::WorkerMode, worker_file: &std::path::Path, connector_files: &[std::path::PathBuf]) -> anyhow::Result<()> {
+async fn run(
+    mode: strait_runtime::worker::config::WorkerMode,
+    worker_file: &std::path::Path,
+    connector_files: &[std::path::PathBuf],
+) -> anyhow::Result<()> {
     let loggers = init_logging();
     let props = cli::read_properties(worker_file)?;
-    let worker = WorkerConfig::parse(mode, &props).map_err(|e| anyhow::anyhow!("{}: {e}", worker_file.display()))?;
+    let worker = WorkerConfig::parse(mode, &props)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", worker_file.display()))?;
     let mut initial = Vec::new();
     for f in connector_files {
         initial.push(cli::read_connector_file(f)?);
@@ -52,7 +67,12 @@ async fn run(mode: strait_runtime::worker::config::WorkerMode, worker_file: &std
     let broker: Arc<dyn Broker> = Arc::new(
         KafkaBroker::connect(&worker.bootstrap_servers)
             .await
-            .with_context(|| format!("cannot connect to the Kafka cluster at {:?}", worker.bootstrap_servers))?,
+            .with_context(|| {
+                format!(
+                    "cannot connect to the Kafka cluster at {:?}",
+                    worker.bootstrap_servers
+                )
+            })?,
     );
     let stores = strait::stores::open(&worker, broker.clone()).await?;
     let herder = WorkerHerder::new(HerderParts {
@@ -98,8 +118,14 @@ fn main() -> anyhow::Result<()> {
             println!("{}", cli::USAGE);
             Ok(())
         }
-        Ok(Command::Run { mode, worker_file, connector_files }) => {
-            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        Ok(Command::Run {
+            mode,
+            worker_file,
+            connector_files,
+        }) => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
             rt.block_on(run(mode, &worker_file, &connector_files))
         }
         Err(e) => {

@@ -4,7 +4,9 @@
 //! adding a plugin means writing that file and adding one line here.
 
 use strait_api::PluginRegistry;
-use strait_runtime::converters::{ByteArrayConverter, JsonConverter, SimpleHeaderConverter, StringConverter};
+use strait_runtime::converters::{
+    ByteArrayConverter, JsonConverter, SimpleHeaderConverter, StringConverter,
+};
 
 /// Every connector, transform, predicate, converter and header converter.
 pub fn registry() -> PluginRegistry {
@@ -39,25 +41,54 @@ mod tests {
     fn java_class_names_and_aliases_resolve() {
         let r = registry();
         let cases = [
-            (PluginKind::Source, "org.apache.kafka.connect.file.FileStreamSourceConnector"),
+            (
+                PluginKind::Source,
+                "org.apache.kafka.connect.file.FileStreamSourceConnector",
+            ),
             (PluginKind::Source, "FileStreamSource"),
-            (PluginKind::Transformation, "org.apache.kafka.connect.transforms.RegexRouter"),
-            (PluginKind::Predicate, "org.apache.kafka.connect.transforms.predicates.TopicNameMatches"),
-            (PluginKind::Converter, "org.apache.kafka.connect.json.JsonConverter"),
+            (
+                PluginKind::Transformation,
+                "org.apache.kafka.connect.transforms.RegexRouter",
+            ),
+            (
+                PluginKind::Predicate,
+                "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+            ),
+            (
+                PluginKind::Converter,
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
             (PluginKind::Converter, "JsonConverter"),
-            (PluginKind::HeaderConverter, "org.apache.kafka.connect.storage.SimpleHeaderConverter"),
+            (
+                PluginKind::HeaderConverter,
+                "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+            ),
             (PluginKind::HeaderConverter, "simple-header"),
             (PluginKind::Converter, "json"),
-            (PluginKind::Converter, "org.apache.kafka.connect.storage.StringConverter"),
+            (
+                PluginKind::Converter,
+                "org.apache.kafka.connect.storage.StringConverter",
+            ),
             (PluginKind::Converter, "string"),
-            (PluginKind::Converter, "org.apache.kafka.connect.converters.ByteArrayConverter"),
+            (
+                PluginKind::Converter,
+                "org.apache.kafka.connect.converters.ByteArrayConverter",
+            ),
             (PluginKind::Converter, "bytearray"),
             (PluginKind::HeaderConverter, "json"),
             (PluginKind::HeaderConverter, "string"),
         ];
         for (kind, name) in cases {
-            assert!(r.find(&[kind], name).is_some(), "{name} not found as {kind:?}");
+            assert!(
+                r.find(&[kind], name).is_some(),
+                "{name} not found as {kind:?}"
+            );
         }
-        assert!(r.find(&[PluginKind::Source], "org.apache.kafka.connect.json.JsonConverter").is_none());
+        assert!(r
+            .find(
+                &[PluginKind::Source],
+                "org.apache.kafka.connect.json.JsonConverter"
+            )
+            .is_none());
     }
 }

@@ -33,7 +33,12 @@ pub struct InternalTopic {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StateConfig {
     /// Kafka internal topics (distributed mode).
-    Distributed { group_id: String, config: InternalTopic, offsets: InternalTopic, status: InternalTopic },
+    Distributed {
+        group_id: String,
+        config: InternalTopic,
+        offsets: InternalTopic,
+        status: InternalTopic,
+    },
     /// Offsets in a local file, configs and statuses in memory (standalone mode).
     Standalone { offsets_file: String },
 }
@@ -118,10 +123,19 @@ const NO_EFFECT_KEYS: &[&str] = &[
 const UNSUPPORTED_PREFIXES: &[(&str, &str)] = &[
     ("ssl.", "TLS to the brokers is not supported yet"),
     ("sasl.", "SASL authentication is not supported yet"),
-    ("config.providers", "config providers (${provider:key} placeholders) are not supported yet"),
+    (
+        "config.providers",
+        "config providers (${provider:key} placeholders) are not supported yet",
+    ),
     ("listeners.https.", "HTTPS listeners are not supported yet"),
-    ("admin.listeners.https.", "HTTPS listeners are not supported yet"),
-    ("consumer.", "Strait runs source connectors only; consumer settings have no use yet"),
+    (
+        "admin.listeners.https.",
+        "HTTPS listeners are not supported yet",
+    ),
+    (
+        "consumer.",
+        "Strait runs source connectors only; consumer settings have no use yet",
+    ),
     ("admin.", "admin client overrides are not supported yet"),
 ];
 
@@ -165,28 +179,45 @@ fn worker_def(mode: WorkerMode) -> ConfigDef {
                 .define(k("status.storage.partitions", Int, Low, "The number of partitions used when creating the status storage topic.").default("5"));
         }
         WorkerMode::Standalone => {
-            def = def.define(k("offset.storage.file.filename", String, High, "File to store source connector offsets in."));
+            def = def.define(k(
+                "offset.storage.file.filename",
+                String,
+                High,
+                "File to store source connector offsets in.",
+            ));
         }
     }
     def
 }
 
 fn prefixed(props: &ConfigMap, prefix: &str) -> ConfigMap {
-    props.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|s| (s.to_string(), v.clone()))).collect()
+    props
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|s| (s.to_string(), v.clone())))
+        .collect()
 }
 
 fn parse_listener(raw: &str) -> Result<(String, u16), ConnectError> {
-    let rest = raw
-        .strip_prefix("http://")
-        .ok_or_else(|| ConnectError::config("listeners", format!("Invalid listener {raw}: only http:// listeners are supported")))?;
-    let (host, port) = rest
-        .rsplit_once(':')
-        .ok_or_else(|| ConnectError::config("listeners", format!("Invalid listener {raw}: expected http://host:port")))?;
-    let port: u16 = port
-        .trim_end_matches('/')
-        .parse()
-        .map_err(|_| ConnectError::config("listeners", format!("Invalid listener {raw}: bad port")))?;
-    let host = if host.is_empty() { "0.0.0.0" } else { host.trim_start_matches('[').trim_end_matches(']') };
+    let rest = raw.strip_prefix("http://").ok_or_else(|| {
+        ConnectError::config(
+            "listeners",
+            format!("Invalid listener {raw}: only http:// listeners are supported"),
+        )
+    })?;
+    let (host, port) = rest.rsplit_once(':').ok_or_else(|| {
+        ConnectError::config(
+            "listeners",
+            format!("Invalid listener {raw}: expected http://host:port"),
+        )
+    })?;
+    let port: u16 = port.trim_end_matches('/').parse().map_err(|_| {
+        ConnectError::config("listeners", format!("Invalid listener {raw}: bad port"))
+    })?;
+    let host = if host.is_empty() {
+        "0.0.0.0"
+    } else {
+        host.trim_start_matches('[').trim_end_matches(']')
+    };
     Ok((host.to_string(), port))
 }
 
@@ -198,8 +229,14 @@ impl WorkerConfig {
     pub fn parse(mode: WorkerMode, props: &ConfigMap) -> Result<Self, ConnectError> {
         let def = worker_def(mode);
         for key in props.keys() {
-            if let Some((_, why)) = UNSUPPORTED_PREFIXES.iter().find(|(p, _)| key.starts_with(p)) {
-                return Err(ConnectError::config(key, format!("{key} is not supported by Strait: {why}")));
+            if let Some((_, why)) = UNSUPPORTED_PREFIXES
+                .iter()
+                .find(|(p, _)| key.starts_with(p))
+            {
+                return Err(ConnectError::config(
+                    key,
+                    format!("{key} is not supported by Strait: {why}"),
+                ));
             }
             if let Some(rest) = key.strip_prefix("producer.") {
                 if !PRODUCER_SUPPORTED.contains(&rest) {
@@ -210,8 +247,12 @@ impl WorkerConfig {
                 }
                 continue;
             }
-            let converter_setting = ["key.converter.", "value.converter.", "header.converter."].iter().any(|p| key.starts_with(p));
-            let storage_setting = ["config.storage.", "offset.storage.", "status.storage."].iter().any(|p| key.starts_with(p));
+            let converter_setting = ["key.converter.", "value.converter.", "header.converter."]
+                .iter()
+                .any(|p| key.starts_with(p));
+            let storage_setting = ["config.storage.", "offset.storage.", "status.storage."]
+                .iter()
+                .any(|p| key.starts_with(p));
             if NO_EFFECT_KEYS.contains(&key.as_str()) {
                 tracing::warn!(key = %key, "worker config key has no effect in strait");
             } else if def.key(key).is_none() && !converter_setting && !storage_setting {
@@ -228,8 +269,19 @@ impl WorkerConfig {
         };
         let rest_bind = match (parsed.int("rest.port"), props.contains_key("listeners")) {
             (Some(port), false) => {
-                let port = u16::try_from(port).map_err(|_| ConnectError::config("rest.port", format!("Invalid value {port} for configuration rest.port")))?;
-                (parsed.string("rest.host.name").unwrap_or("0.0.0.0").to_string(), port)
+                let port = u16::try_from(port).map_err(|_| {
+                    ConnectError::config(
+                        "rest.port",
+                        format!("Invalid value {port} for configuration rest.port"),
+                    )
+                })?;
+                (
+                    parsed
+                        .string("rest.host.name")
+                        .unwrap_or("0.0.0.0")
+                        .to_string(),
+                    port,
+                )
             }
             _ => {
                 let listeners = parsed.list("listeners");
@@ -242,31 +294,60 @@ impl WorkerConfig {
         let adv_host = parsed
             .string("rest.advertised.host.name")
             .map(str::to_string)
-            .unwrap_or_else(|| if rest_bind.0 == "0.0.0.0" { local_hostname() } else { rest_bind.0.clone() });
-        let adv_port = parsed.int("rest.advertised.port").map(|p| p as u16).unwrap_or(rest_bind.1);
+            .unwrap_or_else(|| {
+                if rest_bind.0 == "0.0.0.0" {
+                    local_hostname()
+                } else {
+                    rest_bind.0.clone()
+                }
+            });
+        let adv_port = parsed
+            .int("rest.advertised.port")
+            .map(|p| p as u16)
+            .unwrap_or(rest_bind.1);
         let state = match mode {
             WorkerMode::Distributed => {
                 let topic = |prefix: &str, partitions: i32| -> InternalTopic {
                     let mut configs = prefixed(props, &format!("{prefix}.storage."));
-                    for k in ["topic", "partitions", "replication.factor", "cleanup.policy", "file.filename"] {
+                    for k in [
+                        "topic",
+                        "partitions",
+                        "replication.factor",
+                        "cleanup.policy",
+                        "file.filename",
+                    ] {
                         configs.remove(k);
                     }
                     InternalTopic {
-                        name: parsed.string(&format!("{prefix}.storage.topic")).unwrap_or_default().to_string(),
+                        name: parsed
+                            .string(&format!("{prefix}.storage.topic"))
+                            .unwrap_or_default()
+                            .to_string(),
                         partitions,
-                        replication_factor: parsed.short(&format!("{prefix}.storage.replication.factor")).unwrap_or(3),
+                        replication_factor: parsed
+                            .short(&format!("{prefix}.storage.replication.factor"))
+                            .unwrap_or(3),
                         configs,
                     }
                 };
                 StateConfig::Distributed {
                     group_id: parsed.string("group.id").unwrap_or_default().to_string(),
                     config: topic("config", 1),
-                    offsets: topic("offset", parsed.int("offset.storage.partitions").unwrap_or(25)),
-                    status: topic("status", parsed.int("status.storage.partitions").unwrap_or(5)),
+                    offsets: topic(
+                        "offset",
+                        parsed.int("offset.storage.partitions").unwrap_or(25),
+                    ),
+                    status: topic(
+                        "status",
+                        parsed.int("status.storage.partitions").unwrap_or(5),
+                    ),
                 }
             }
             WorkerMode::Standalone => StateConfig::Standalone {
-                offsets_file: parsed.string("offset.storage.file.filename").unwrap_or_default().to_string(),
+                offsets_file: parsed
+                    .string("offset.storage.file.filename")
+                    .unwrap_or_default()
+                    .to_string(),
             },
         };
         Ok(Self {
@@ -276,15 +357,22 @@ impl WorkerConfig {
             key_converter: converter("key"),
             value_converter: converter("value"),
             header_converter: converter("header"),
-            offset_flush_interval_ms: parsed.long("offset.flush.interval.ms").unwrap_or(60_000) as u64,
+            offset_flush_interval_ms: parsed.long("offset.flush.interval.ms").unwrap_or(60_000)
+                as u64,
             offset_flush_timeout_ms: parsed.long("offset.flush.timeout.ms").unwrap_or(5_000) as u64,
-            task_shutdown_graceful_timeout_ms: parsed.long("task.shutdown.graceful.timeout.ms").unwrap_or(5_000) as u64,
+            task_shutdown_graceful_timeout_ms: parsed
+                .long("task.shutdown.graceful.timeout.ms")
+                .unwrap_or(5_000) as u64,
             rest_bind,
             advertised_url: format!("{adv_host}:{adv_port}"),
             topic_creation_enable: parsed.boolean("topic.creation.enable").unwrap_or(true),
             topic_tracking_enable: parsed.boolean("topic.tracking.enable").unwrap_or(true),
-            topic_tracking_allow_reset: parsed.boolean("topic.tracking.allow.reset").unwrap_or(true),
-            producer: ProducerConfig { client_id: props.get("producer.client.id").cloned() },
+            topic_tracking_allow_reset: parsed
+                .boolean("topic.tracking.allow.reset")
+                .unwrap_or(true),
+            producer: ProducerConfig {
+                client_id: props.get("producer.client.id").cloned(),
+            },
         })
     }
 }
@@ -302,15 +390,24 @@ mod tests {
     use super::*;
 
     fn props(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn distributed() -> ConfigMap {
         props(&[
             ("bootstrap.servers", "b1:9092,b2:9092"),
             ("group.id", "connect-cluster"),
-            ("key.converter", "org.apache.kafka.connect.json.JsonConverter"),
-            ("value.converter", "org.apache.kafka.connect.json.JsonConverter"),
+            (
+                "key.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
             ("value.converter.schemas.enable", "false"),
             ("config.storage.topic", "connect-configs"),
             ("offset.storage.topic", "connect-offsets"),
@@ -328,15 +425,32 @@ mod tests {
         assert_eq!(c.bootstrap_servers, ["b1:9092", "b2:9092"]);
         assert_eq!(c.rest_bind, ("127.0.0.1".to_string(), 18083));
         assert_eq!(c.advertised_url, "127.0.0.1:18083");
-        assert_eq!(c.value_converter.settings.get("schemas.enable").map(String::as_str), Some("false"));
-        assert_eq!(c.header_converter.class, "org.apache.kafka.connect.storage.SimpleHeaderConverter");
+        assert_eq!(
+            c.value_converter
+                .settings
+                .get("schemas.enable")
+                .map(String::as_str),
+            Some("false")
+        );
+        assert_eq!(
+            c.header_converter.class,
+            "org.apache.kafka.connect.storage.SimpleHeaderConverter"
+        );
         assert_eq!(c.offset_flush_interval_ms, 60_000);
         match c.state {
-            StateConfig::Distributed { group_id, config, offsets, status } => {
+            StateConfig::Distributed {
+                group_id,
+                config,
+                offsets,
+                status,
+            } => {
                 assert_eq!(group_id, "connect-cluster");
                 assert_eq!((config.partitions, config.replication_factor), (1, 1));
                 assert_eq!((offsets.partitions, offsets.replication_factor), (10, 3));
-                assert_eq!(offsets.configs.get("retention.ms").map(String::as_str), Some("-1"));
+                assert_eq!(
+                    offsets.configs.get("retention.ms").map(String::as_str),
+                    Some("-1")
+                );
                 assert_eq!(status.partitions, 5);
             }
             other => panic!("{other:?}"),
@@ -353,7 +467,11 @@ mod tests {
 
     #[test]
     fn unsupported_features_are_rejected_not_ignored() {
-        for (k, v) in [("ssl.truststore.location", "/x"), ("producer.linger.ms", "5"), ("exactly.once.source.support", "enabled")] {
+        for (k, v) in [
+            ("ssl.truststore.location", "/x"),
+            ("producer.linger.ms", "5"),
+            ("exactly.once.source.support", "enabled"),
+        ] {
             let mut p = distributed();
             p.insert(k.to_string(), v.to_string());
             let err = WorkerConfig::parse(WorkerMode::Distributed, &p).unwrap_err();
@@ -373,6 +491,11 @@ mod tests {
         let c = WorkerConfig::parse(WorkerMode::Standalone, &p).unwrap();
         assert_eq!(c.rest_bind.1, 8089);
         assert_eq!(c.advertised_url, "worker-1:8089");
-        assert_eq!(c.state, StateConfig::Standalone { offsets_file: "/tmp/x.offsets".into() });
+        assert_eq!(
+            c.state,
+            StateConfig::Standalone {
+                offsets_file: "/tmp/x.offsets".into()
+            }
+        );
     }
 }

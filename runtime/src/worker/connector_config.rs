@@ -6,7 +6,9 @@
 //! being silently ignored.
 
 use regex::Regex;
-use strait_api::config::{ConfigDef, ConfigKey, ConfigMap, ConfigType, Importance, Validator, Width};
+use strait_api::config::{
+    ConfigDef, ConfigKey, ConfigMap, ConfigType, Importance, Validator, Width,
+};
 use strait_api::ConnectError;
 
 use super::config::ConverterConfig;
@@ -17,8 +19,12 @@ use super::topic_creation::TopicCreation;
 pub fn common_def() -> ConfigDef {
     use ConfigType::*;
     use Importance::*;
-    let common = |name: &str, ty, imp, doc: &str, order| ConfigKey::new(name, ty, imp, doc).group("Common", order);
-    let errors = |name: &str, ty, doc: &str, order| ConfigKey::new(name, ty, Medium, doc).group("Error Handling", order);
+    let common = |name: &str, ty, imp, doc: &str, order| {
+        ConfigKey::new(name, ty, imp, doc).group("Common", order)
+    };
+    let errors = |name: &str, ty, doc: &str, order| {
+        ConfigKey::new(name, ty, Medium, doc).group("Error Handling", order)
+    };
     ConfigDef::new()
         .define(common("name", String, High, "Globally unique name to use for this connector.", 1).validator(Validator::NonEmptyString).width(Width::Medium).display_name("Connector name"))
         .define(common("connector.class", String, High, "Name or alias of the class for this connector. Must be a subclass of org.apache.kafka.connect.connector.Connector.", 2).width(Width::Long).display_name("Connector class"))
@@ -47,9 +53,18 @@ pub fn common_def() -> ConfigDef {
 
 /// Prefixes of connector keys Strait rejects because it does not implement them yet.
 const UNSUPPORTED_PREFIXES: &[(&str, &str)] = &[
-    ("producer.override.", "producer overrides per connector are not supported by Strait yet"),
-    ("consumer.override.", "consumer overrides are not used by source connectors"),
-    ("admin.override.", "admin client overrides per connector are not supported by Strait yet"),
+    (
+        "producer.override.",
+        "producer overrides per connector are not supported by Strait yet",
+    ),
+    (
+        "consumer.override.",
+        "consumer overrides are not used by source connectors",
+    ),
+    (
+        "admin.override.",
+        "admin client overrides per connector are not supported by Strait yet",
+    ),
 ];
 
 /// The parsed common connector keys.
@@ -66,12 +81,20 @@ pub struct ConnectorConfig {
     pub topic_creation: TopicCreation,
 }
 
-fn converter(map: &ConfigMap, parsed: &strait_api::config::ParsedConfig, key: &str) -> Option<ConverterConfig> {
+fn converter(
+    map: &ConfigMap,
+    parsed: &strait_api::config::ParsedConfig,
+    key: &str,
+) -> Option<ConverterConfig> {
     parsed.string(key).map(|class| ConverterConfig {
         class: class.to_string(),
         settings: map
             .iter()
-            .filter_map(|(k, v)| k.strip_prefix(key).and_then(|r| r.strip_prefix('.')).map(|s| (s.to_string(), v.clone())))
+            .filter_map(|(k, v)| {
+                k.strip_prefix(key)
+                    .and_then(|r| r.strip_prefix('.'))
+                    .map(|s| (s.to_string(), v.clone()))
+            })
             .collect(),
     })
 }
@@ -80,7 +103,10 @@ fn converter(map: &ConfigMap, parsed: &strait_api::config::ParsedConfig, key: &s
 pub fn unsupported_keys(map: &ConfigMap) -> Vec<(String, String)> {
     map.keys()
         .filter_map(|k| {
-            UNSUPPORTED_PREFIXES.iter().find(|(p, _)| k.starts_with(p)).map(|(_, why)| (k.clone(), format!("{k}: {why}")))
+            UNSUPPORTED_PREFIXES
+                .iter()
+                .find(|(p, _)| k.starts_with(p))
+                .map(|(_, why)| (k.clone(), format!("{k}: {why}")))
         })
         .collect()
 }
@@ -95,13 +121,21 @@ impl ConnectorConfig {
             return Err(ConnectError::config(key, msg));
         }
         let parsed = common_def().parse(map)?;
-        let tolerance = match parsed.string("errors.tolerance").unwrap_or("none").to_ascii_lowercase().as_str() {
+        let tolerance = match parsed
+            .string("errors.tolerance")
+            .unwrap_or("none")
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "all" => Tolerance::All,
             _ => Tolerance::None,
         };
         Ok(Self {
             name: parsed.string("name").unwrap_or_default().to_string(),
-            class: parsed.string("connector.class").unwrap_or_default().to_string(),
+            class: parsed
+                .string("connector.class")
+                .unwrap_or_default()
+                .to_string(),
             tasks_max: parsed.int("tasks.max").unwrap_or(1).max(1) as usize,
             tasks_max_enforce: parsed.boolean("tasks.max.enforce").unwrap_or(true),
             key_converter: converter(map, &parsed, "key.converter"),
@@ -110,9 +144,14 @@ impl ConnectorConfig {
             errors: ErrorPolicy {
                 tolerance,
                 retry_timeout_ms: parsed.long("errors.retry.timeout").unwrap_or(0),
-                retry_delay_max_ms: parsed.long("errors.retry.delay.max.ms").unwrap_or(60_000).max(1) as u64,
+                retry_delay_max_ms: parsed
+                    .long("errors.retry.delay.max.ms")
+                    .unwrap_or(60_000)
+                    .max(1) as u64,
                 log_enable: parsed.boolean("errors.log.enable").unwrap_or(false),
-                log_include_messages: parsed.boolean("errors.log.include.messages").unwrap_or(false),
+                log_include_messages: parsed
+                    .boolean("errors.log.include.messages")
+                    .unwrap_or(false),
             },
             topic_creation: TopicCreation::parse(map, parsed.list("topic.creation.groups"))?,
         })
@@ -125,7 +164,9 @@ pub fn validate_name(name: &str) -> Result<(), String> {
         return Err("Connector name cannot be empty".to_string());
     }
     if name.chars().any(char::is_control) {
-        return Err(format!("Connector name \"{name}\" contains invalid characters"));
+        return Err(format!(
+            "Connector name \"{name}\" contains invalid characters"
+        ));
     }
     Ok(())
 }
@@ -135,8 +176,12 @@ pub(crate) fn compile_patterns(key: &str, patterns: &[String]) -> Result<Vec<Reg
     patterns
         .iter()
         .map(|p| {
-            Regex::new(&format!("^(?:{p})$"))
-                .map_err(|e| ConnectError::config(key, format!("Invalid value {p} for configuration {key}: {e}")))
+            Regex::new(&format!("^(?:{p})$")).map_err(|e| {
+                ConnectError::config(
+                    key,
+                    format!("Invalid value {p} for configuration {key}: {e}"),
+                )
+            })
         })
         .collect()
 }
@@ -146,7 +191,10 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -155,30 +203,57 @@ mod tests {
             ("name", "c1"),
             ("connector.class", "FileStreamSource"),
             ("tasks.max", "3"),
-            ("value.converter", "org.apache.kafka.connect.json.JsonConverter"),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
             ("value.converter.schemas.enable", "false"),
             ("key.converter.schemas.enable", "false"),
             ("errors.tolerance", "ALL"),
         ]))
         .unwrap();
         assert_eq!(c.tasks_max, 3);
-        assert!(c.key_converter.is_none(), "key converter settings without a class have no effect");
+        assert!(
+            c.key_converter.is_none(),
+            "key converter settings without a class have no effect"
+        );
         let v = c.value_converter.unwrap();
-        assert_eq!(v.settings.get("schemas.enable").map(String::as_str), Some("false"));
+        assert_eq!(
+            v.settings.get("schemas.enable").map(String::as_str),
+            Some("false")
+        );
         assert_eq!(c.errors.tolerance, Tolerance::All);
     }
 
     #[test]
     fn tasks_max_not_a_number_is_named() {
-        let err = ConnectorConfig::parse(&map(&[("name", "c"), ("connector.class", "x"), ("tasks.max", "two")])).unwrap_err();
+        let err = ConnectorConfig::parse(&map(&[
+            ("name", "c"),
+            ("connector.class", "x"),
+            ("tasks.max", "two"),
+        ]))
+        .unwrap_err();
         assert_eq!(err.to_string(), "invalid value for configuration 'tasks.max': Invalid value two for configuration tasks.max: Not a number of type INT");
     }
 
     #[test]
     fn unsupported_keys_are_rejected() {
-        for key in ["producer.override.linger.ms", "offsets.storage.topic", "exactly.once.support"] {
-            let value = if key == "exactly.once.support" { "required" } else { "x" };
-            let err = ConnectorConfig::parse(&map(&[("name", "c"), ("connector.class", "x"), (key, value)])).unwrap_err();
+        for key in [
+            "producer.override.linger.ms",
+            "offsets.storage.topic",
+            "exactly.once.support",
+        ] {
+            let value = if key == "exactly.once.support" {
+                "required"
+            } else {
+                "x"
+            };
+            let err = ConnectorConfig::parse(&map(&[
+                ("name", "c"),
+                ("connector.class", "x"),
+                (key, value),
+            ]))
+            .unwrap_err();
             assert!(err.to_string().contains(key), "{err}");
         }
     }

@@ -52,7 +52,13 @@ pub struct ErrorPolicy {
 
 impl Default for ErrorPolicy {
     fn default() -> Self {
-        Self { tolerance: Tolerance::None, retry_timeout_ms: 0, retry_delay_max_ms: 60_000, log_enable: false, log_include_messages: false }
+        Self {
+            tolerance: Tolerance::None,
+            retry_timeout_ms: 0,
+            retry_delay_max_ms: 60_000,
+            log_enable: false,
+            log_include_messages: false,
+        }
     }
 }
 
@@ -93,11 +99,16 @@ impl ErrorPolicy {
         }
     }
 
-    async fn retry<T>(&self, mut err: ConnectError, op: &mut impl FnMut() -> Result<T, ConnectError>) -> Result<T, ConnectError> {
+    async fn retry<T>(
+        &self,
+        mut err: ConnectError,
+        op: &mut impl FnMut() -> Result<T, ConnectError>,
+    ) -> Result<T, ConnectError> {
         if !err.is_retriable() || self.retry_timeout_ms == 0 {
             return Err(err);
         }
-        let deadline = (self.retry_timeout_ms > 0).then(|| Instant::now() + Duration::from_millis(self.retry_timeout_ms as u64));
+        let deadline = (self.retry_timeout_ms > 0)
+            .then(|| Instant::now() + Duration::from_millis(self.retry_timeout_ms as u64));
         let mut delay = Duration::from_millis(300);
         loop {
             let mut sleep = delay.min(Duration::from_millis(self.retry_delay_max_ms));
@@ -143,27 +154,58 @@ mod tests {
     use super::*;
 
     fn record() -> SourceRecord {
-        SourceRecord::new(Arc::new(Default::default()), Default::default(), "t", None, strait_api::Value::Null)
+        SourceRecord::new(
+            Arc::new(Default::default()),
+            Default::default(),
+            "t",
+            None,
+            strait_api::Value::Null,
+        )
     }
 
     #[tokio::test]
     async fn data_error_fails_without_tolerance_and_skips_with_it() {
         let none = ErrorPolicy::default();
-        let err = none.run::<()>("c-0", Stage::ValueConverter, &record(), || Err(ConnectError::data("bad field"))).await.unwrap_err();
-        assert!(err.chain().contains("Tolerance exceeded in error handler\nCaused by: bad field"), "{}", err.chain());
-        let all = ErrorPolicy { tolerance: Tolerance::All, ..ErrorPolicy::default() };
-        let out = all.run::<()>("c-0", Stage::ValueConverter, &record(), || Err(ConnectError::data("bad"))).await.unwrap();
+        let err = none
+            .run::<()>("c-0", Stage::ValueConverter, &record(), || {
+                Err(ConnectError::data("bad field"))
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            err.chain()
+                .contains("Tolerance exceeded in error handler\nCaused by: bad field"),
+            "{}",
+            err.chain()
+        );
+        let all = ErrorPolicy {
+            tolerance: Tolerance::All,
+            ..ErrorPolicy::default()
+        };
+        let out = all
+            .run::<()>("c-0", Stage::ValueConverter, &record(), || {
+                Err(ConnectError::data("bad"))
+            })
+            .await
+            .unwrap();
         assert!(matches!(out, Outcome::Skipped));
     }
 
     #[tokio::test(start_paused = true)]
     async fn retriable_errors_are_retried_until_success() {
-        let policy = ErrorPolicy { retry_timeout_ms: 10_000, ..ErrorPolicy::default() };
+        let policy = ErrorPolicy {
+            retry_timeout_ms: 10_000,
+            ..ErrorPolicy::default()
+        };
         let mut calls = 0;
         let out = policy
             .run("c-0", Stage::Transformation, &record(), || {
                 calls += 1;
-                if calls < 3 { Err(ConnectError::retriable("not yet")) } else { Ok(calls) }
+                if calls < 3 {
+                    Err(ConnectError::retriable("not yet"))
+                } else {
+                    Ok(calls)
+                }
             })
             .await
             .unwrap();
@@ -172,7 +214,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn retries_stop_at_the_timeout() {
-        let policy = ErrorPolicy { retry_timeout_ms: 1_000, ..ErrorPolicy::default() };
+        let policy = ErrorPolicy {
+            retry_timeout_ms: 1_000,
+            ..ErrorPolicy::default()
+        };
         let mut calls = 0;
         let err = policy
             .run::<()>("c-0", Stage::Transformation, &record(), || {

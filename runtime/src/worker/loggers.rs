@@ -77,8 +77,17 @@ impl ReloadableLevels {
     pub fn new(handle: reload::Handle<EnvFilter, Registry>, root_level: &str) -> Self {
         let mut levels = BTreeMap::new();
         let root = normalize_level(root_level).unwrap_or("INFO");
-        levels.insert("root".to_string(), LoggerLevel { level: root.to_string(), last_modified: None });
-        Self { handle, levels: Mutex::new(levels) }
+        levels.insert(
+            "root".to_string(),
+            LoggerLevel {
+                level: root.to_string(),
+                last_modified: None,
+            },
+        );
+        Self {
+            handle,
+            levels: Mutex::new(levels),
+        }
     }
 
     fn apply(&self, levels: &BTreeMap<String, LoggerLevel>) -> Result<(), LoggerError> {
@@ -94,7 +103,9 @@ impl ReloadableLevels {
             }
         }
         let filter = EnvFilter::try_new(&spec).map_err(|e| LoggerError::Apply(e.to_string()))?;
-        self.handle.reload(filter).map_err(|e| LoggerError::Apply(e.to_string()))
+        self.handle
+            .reload(filter)
+            .map_err(|e| LoggerError::Apply(e.to_string()))
     }
 }
 
@@ -104,15 +115,28 @@ impl LogLevels for ReloadableLevels {
     }
 
     fn logger(&self, name: &str) -> Result<LoggerLevel, LoggerError> {
-        self.loggers().get(name).cloned().ok_or_else(|| LoggerError::NotFound(name.to_string()))
+        self.loggers()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| LoggerError::NotFound(name.to_string()))
     }
 
     fn set_level(&self, name: &str, level: &str) -> Result<Vec<String>, LoggerError> {
-        let level = normalize_level(level).ok_or_else(|| LoggerError::InvalidLevel(level.to_string()))?;
-        let mut levels = self.levels.lock().map_err(|e| LoggerError::Apply(e.to_string()))?;
+        let level =
+            normalize_level(level).ok_or_else(|| LoggerError::InvalidLevel(level.to_string()))?;
+        let mut levels = self
+            .levels
+            .lock()
+            .map_err(|e| LoggerError::Apply(e.to_string()))?;
         let mut next = levels.clone();
         let now = chrono::Utc::now().timestamp_millis();
-        next.insert(name.to_string(), LoggerLevel { level: level.to_string(), last_modified: Some(now) });
+        next.insert(
+            name.to_string(),
+            LoggerLevel {
+                level: level.to_string(),
+                last_modified: Some(now),
+            },
+        );
         self.apply(&next)?;
         *levels = next;
         Ok(vec![name.to_string()])

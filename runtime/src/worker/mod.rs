@@ -9,8 +9,8 @@
 //!   [`properties`] reads Java `.properties` files.
 
 pub mod config;
-pub mod converters;
 pub mod connector_config;
+pub mod converters;
 pub mod errors;
 pub mod herder;
 pub mod loggers;

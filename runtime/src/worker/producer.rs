@@ -29,8 +29,18 @@ pub type NewTopic = String;
 
 impl TaskProducer {
     /// A producer for one task.
-    pub fn new(broker: Arc<dyn Broker>, topic_creation: TopicCreation, topic_creation_enable: bool) -> Self {
-        Self { broker, topic_creation, topic_creation_enable, partitions: HashMap::new(), sticky: HashMap::new() }
+    pub fn new(
+        broker: Arc<dyn Broker>,
+        topic_creation: TopicCreation,
+        topic_creation_enable: bool,
+    ) -> Self {
+        Self {
+            broker,
+            topic_creation,
+            topic_creation_enable,
+            partitions: HashMap::new(),
+            sticky: HashMap::new(),
+        }
     }
 
     /// The partition count of `topic`, creating the topic when it does not exist. Returns
@@ -42,32 +52,56 @@ impl TaskProducer {
         if let Some(n) = self.partitions.get(topic) {
             return Ok((*n, false));
         }
-        let spec = if self.topic_creation_enable { self.topic_creation.spec_for(topic) } else { None };
-        let mut count = self.broker.partition_count(topic).await.map_err(ConnectError::from)?;
+        let spec = if self.topic_creation_enable {
+            self.topic_creation.spec_for(topic)
+        } else {
+            None
+        };
+        let mut count = self
+            .broker
+            .partition_count(topic)
+            .await
+            .map_err(ConnectError::from)?;
         if count.is_none() {
             let spec = spec.unwrap_or_else(|| {
                 tracing::warn!(topic, "topic does not exist and no topic creation rule matches: creating it with the broker defaults, as broker auto-creation would");
                 crate::kafka::TopicSpec { name: topic.to_string(), partitions: -1, replication_factor: -1, configs: Default::default() }
             });
-            let created = self.broker.create_topic(&spec).await.map_err(ConnectError::from)?;
+            let created = self
+                .broker
+                .create_topic(&spec)
+                .await
+                .map_err(ConnectError::from)?;
             if created {
                 tracing::info!(topic, partitions = spec.partitions, "created topic");
             }
             for _ in 0..50 {
-                count = self.broker.partition_count(topic).await.map_err(ConnectError::from)?;
+                count = self
+                    .broker
+                    .partition_count(topic)
+                    .await
+                    .map_err(ConnectError::from)?;
                 if count.is_some() {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
-        let n = count.ok_or_else(|| ConnectError::retriable(format!("topic {topic} has no partitions yet")))?;
+        let n = count.ok_or_else(|| {
+            ConnectError::retriable(format!("topic {topic} has no partitions yet"))
+        })?;
         self.partitions.insert(topic.to_string(), n);
         Ok((n, true))
     }
 
     /// The partition for a record (Kafka's default partitioner).
-    pub fn partition(&mut self, topic: &str, explicit: Option<i32>, key: Option<&[u8]>, count: i32) -> i32 {
+    pub fn partition(
+        &mut self,
+        topic: &str,
+        explicit: Option<i32>,
+        key: Option<&[u8]>,
+        count: i32,
+    ) -> i32 {
         match (explicit, key) {
             (Some(p), _) => p,
             (None, Some(k)) => partitioner::partition_for_key(k, count),

@@ -71,7 +71,8 @@ fn unescape(s: &str) -> Result<String, String> {
             Some('f') => out.push('\x0c'),
             Some('u') => {
                 let hex: String = chars.by_ref().take(4).collect();
-                let code = u32::from_str_radix(&hex, 16).map_err(|_| format!("malformed \\uxxxx encoding: \\u{hex}"))?;
+                let code = u32::from_str_radix(&hex, 16)
+                    .map_err(|_| format!("malformed \\uxxxx encoding: \\u{hex}"))?;
                 out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
             }
             Some(other) => out.push(other),

@@ -20,7 +20,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use strait_api::{
-    ConnectError, Converter, HeaderConverter, OffsetMap, RecordMetadata, SourceRecord, SourceTask, SourceTaskContext,
+    ConnectError, Converter, HeaderConverter, OffsetMap, RecordMetadata, SourceRecord, SourceTask,
+    SourceTaskContext,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -111,13 +112,20 @@ struct OffsetBuffer {
 
 impl OffsetBuffer {
     fn update(&mut self, partition: &Arc<OffsetMap>, offset: OffsetMap) {
-        match self.entries.iter_mut().find(|(p, _)| Arc::ptr_eq(p, partition) || **p == **partition) {
+        match self
+            .entries
+            .iter_mut()
+            .find(|(p, _)| Arc::ptr_eq(p, partition) || **p == **partition)
+        {
             Some(slot) => slot.1 = offset,
             None => self.entries.push((partition.clone(), offset)),
         }
     }
     fn snapshot(&self) -> Vec<(OffsetMap, Option<OffsetMap>)> {
-        self.entries.iter().map(|(p, o)| ((**p).clone(), Some(o.clone()))).collect()
+        self.entries
+            .iter()
+            .map(|(p, o)| ((**p).clone(), Some(o.clone())))
+            .collect()
     }
     fn clear(&mut self) {
         self.entries.clear();
@@ -131,7 +139,11 @@ impl SourceTaskRunner {
     }
 
     fn emit(&self, kind: TaskEventKind) {
-        let _ = self.events.send(TaskEvent { id: self.id.clone(), instance: self.instance, kind });
+        let _ = self.events.send(TaskEvent {
+            id: self.id.clone(),
+            instance: self.instance,
+            kind,
+        });
     }
 
     async fn run(mut self) {
@@ -212,7 +224,9 @@ impl SourceTaskRunner {
                     for ((topic, partition), records) in sends {
                         let broker = broker.clone();
                         sets.spawn(async move {
-                            let offsets = produce_with_retry(broker.as_ref(), &topic, partition, records).await?;
+                            let offsets =
+                                produce_with_retry(broker.as_ref(), &topic, partition, records)
+                                    .await?;
                             Ok::<_, KafkaError>(((topic, partition), offsets))
                         });
                     }
@@ -237,7 +251,9 @@ impl SourceTaskRunner {
         let graceful = self.graceful_timeout;
         match tokio::time::timeout(graceful, self.complete(&mut in_flight, &mut buffer)).await {
             Ok(r) => r?,
-            Err(_) => tracing::warn!(task = %self.id, "in-flight records not acknowledged within the graceful timeout; their offsets are not committed"),
+            Err(_) => {
+                tracing::warn!(task = %self.id, "in-flight records not acknowledged within the graceful timeout; their offsets are not committed")
+            }
         }
         self.flush(&mut buffer).await?;
         self.task.stop().await?;
@@ -260,39 +276,73 @@ impl SourceTaskRunner {
             let offset = record.source_offset.clone();
             let (original, record) = if transforms {
                 let chain = &mut self.chain;
-                let out = self.policy.run(&task_name, Stage::Transformation, &record, || chain.apply(record.clone())).await?;
+                let out = self
+                    .policy
+                    .run(&task_name, Stage::Transformation, &record, || {
+                        chain.apply(record.clone())
+                    })
+                    .await?;
                 match out {
                     Outcome::Done(Some(r)) => (Some(record), r),
                     Outcome::Done(None) | Outcome::Skipped => {
-                        pending.push(Pending { original: Some(record), dest: None, partition, offset });
+                        pending.push(Pending {
+                            original: Some(record),
+                            dest: None,
+                            partition,
+                            offset,
+                        });
                         continue;
                     }
                 }
             } else {
                 (None, record)
             };
-            let Some(produce) = convert(&self.converters, &self.policy, &task_name, &record, now).await? else {
-                pending.push(Pending { original: Some(original.unwrap_or(record)), dest: None, partition, offset });
+            let Some(produce) =
+                convert(&self.converters, &self.policy, &task_name, &record, now).await?
+            else {
+                pending.push(Pending {
+                    original: Some(original.unwrap_or(record)),
+                    dest: None,
+                    partition,
+                    offset,
+                });
                 continue;
             };
             let (count, first_time) = self.producer.ensure_topic(&record.topic).await?;
             if first_time {
                 self.emit(TaskEventKind::Topic(record.topic.clone()));
             }
-            let p = self.producer.partition(&record.topic, record.kafka_partition, produce.key.as_deref(), count);
-            match sends.iter_mut().find(|((t, q), _)| *q == p && *t == record.topic) {
+            let p = self.producer.partition(
+                &record.topic,
+                record.kafka_partition,
+                produce.key.as_deref(),
+                count,
+            );
+            match sends
+                .iter_mut()
+                .find(|((t, q), _)| *q == p && *t == record.topic)
+            {
                 Some((_, list)) => list.push(produce),
                 None => sends.push(((record.topic.clone(), p), vec![produce])),
             }
             let dest = Some((record.topic.clone(), p));
-            pending.push(Pending { original: Some(original.unwrap_or(record)), dest, partition, offset });
+            pending.push(Pending {
+                original: Some(original.unwrap_or(record)),
+                dest,
+                partition,
+                offset,
+            });
         }
         self.producer.rotate_sticky();
         Ok((pending, sends))
     }
 
     /// Waits for the in-flight batch and moves its offsets into the commit buffer.
-    async fn complete(&mut self, in_flight: &mut Option<InFlight>, buffer: &mut OffsetBuffer) -> Result<(), ConnectError> {
+    async fn complete(
+        &mut self,
+        in_flight: &mut Option<InFlight>,
+        buffer: &mut OffsetBuffer,
+    ) -> Result<(), ConnectError> {
         let Some(InFlight { pending, handle }) = in_flight.take() else {
             return Ok(());
         };
@@ -302,16 +352,30 @@ impl SourceTaskRunner {
                 tracing::error!(task = %self.id, error = %e, "failed to send records; skipping them (errors.tolerance=all)");
                 None
             }
-            Ok(Err(e)) => return Err(ConnectError::fatal_from("Unrecoverable exception from producer send callback", e)),
+            Ok(Err(e)) => {
+                return Err(ConnectError::fatal_from(
+                    "Unrecoverable exception from producer send callback",
+                    e,
+                ))
+            }
             Err(e) => return Err(ConnectError::fatal(format!("produce task failed: {e}"))),
         };
         // Offsets handed out per destination partition, in the order records were queued.
-        let mut cursors: Vec<((String, i32), std::vec::IntoIter<i64>)> =
-            acked.unwrap_or_default().into_iter().map(|(d, o)| (d, o.into_iter())).collect();
+        let mut cursors: Vec<((String, i32), std::vec::IntoIter<i64>)> = acked
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(d, o)| (d, o.into_iter()))
+            .collect();
         for p in pending {
             let metadata = p.dest.as_ref().and_then(|(t, part)| {
-                let (_, it) = cursors.iter_mut().find(|((ct, cp), _)| cp == part && ct == t)?;
-                it.next().map(|offset| RecordMetadata { topic: t.clone(), partition: *part, offset })
+                let (_, it) = cursors
+                    .iter_mut()
+                    .find(|((ct, cp), _)| cp == part && ct == t)?;
+                it.next().map(|offset| RecordMetadata {
+                    topic: t.clone(),
+                    partition: *part,
+                    offset,
+                })
             });
             if let Some(original) = &p.original {
                 self.task.commit_record(original, metadata.as_ref())?;
@@ -328,7 +392,11 @@ impl SourceTaskRunner {
             return Ok(());
         }
         let n = entries.len();
-        let written = tokio::time::timeout(self.flush_timeout, self.offsets.put(&self.id.connector, entries)).await;
+        let written = tokio::time::timeout(
+            self.flush_timeout,
+            self.offsets.put(&self.id.connector, entries),
+        )
+        .await;
         if matches!(written, Ok(Ok(()))) {
             buffer.clear();
         }
@@ -351,15 +419,18 @@ impl SourceTaskRunner {
 
 /// Converts key, value and headers; `None` when a tolerated error skips the record.
 async fn convert(
-conv: &RecordConverters,
-policy: &ErrorPolicy,
-task: &str,
-record: &SourceRecord,
-now: i64,
+    conv: &RecordConverters,
+    policy: &ErrorPolicy,
+    task: &str,
+    record: &SourceRecord,
+    now: i64,
 ) -> Result<Option<ProduceRecord>, ConnectError> {
     let topic = record.topic.as_str();
     let key = match policy
-        .run(task, Stage::KeyConverter, record, || conv.key.from_connect_data(topic, record.key_schema.as_ref(), &record.key))
+        .run(task, Stage::KeyConverter, record, || {
+            conv.key
+                .from_connect_data(topic, record.key_schema.as_ref(), &record.key)
+        })
         .await?
     {
         Outcome::Done(k) => k,
@@ -367,7 +438,8 @@ now: i64,
     };
     let value = match policy
         .run(task, Stage::ValueConverter, record, || {
-            conv.value.from_connect_data(topic, record.value_schema.as_ref(), &record.value)
+            conv.value
+                .from_connect_data(topic, record.value_schema.as_ref(), &record.value)
         })
         .await?
     {
@@ -378,7 +450,8 @@ now: i64,
     for h in &record.headers {
         match policy
             .run(task, Stage::HeaderConverter, record, || {
-                conv.header.from_connect_header(topic, &h.key, h.schema.as_ref(), &h.value)
+                conv.header
+                    .from_connect_header(topic, &h.key, h.schema.as_ref(), &h.value)
             })
             .await?
         {
@@ -386,5 +459,10 @@ now: i64,
             Outcome::Skipped => return Ok(None),
         }
     }
-    Ok(Some(ProduceRecord { key, value, headers, timestamp_ms: record.timestamp.unwrap_or(now) }))
+    Ok(Some(ProduceRecord {
+        key,
+        value,
+        headers,
+        timestamp_ms: record.timestamp.unwrap_or(now),
+    }))
 }

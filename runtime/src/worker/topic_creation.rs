@@ -30,7 +30,8 @@ struct Group {
 
 impl Group {
     fn matches(&self, topic: &str) -> bool {
-        !self.exclude.iter().any(|r| r.is_match(topic)) && self.include.iter().any(|r| r.is_match(topic))
+        !self.exclude.iter().any(|r| r.is_match(topic))
+            && self.include.iter().any(|r| r.is_match(topic))
     }
 }
 
@@ -46,7 +47,9 @@ impl TopicCreation {
     /// # Errors
     /// A config error naming the missing or invalid key.
     pub fn parse(map: &ConfigMap, group_names: &[String]) -> Result<Self, ConnectError> {
-        let any = map.keys().any(|k| k.starts_with(PREFIX) && k != "topic.creation.groups");
+        let any = map
+            .keys()
+            .any(|k| k.starts_with(PREFIX) && k != "topic.creation.groups");
         if !any {
             return Ok(Self::default());
         }
@@ -63,33 +66,55 @@ impl TopicCreation {
                     }
                     Ok(v)
                 }
-                None if required => Err(ConnectError::config(key, format!("Missing required configuration \"{key}\" which has no default value."))),
+                None if required => Err(ConnectError::config(
+                    key,
+                    format!("Missing required configuration \"{key}\" which has no default value."),
+                )),
                 None => Ok(fallback),
             }
         };
         let default_rf = int("topic.creation.default.replication.factor", true, 0)?;
         let default_parts = int("topic.creation.default.partitions", true, 0)?;
         let mut groups = Vec::new();
-        let mut names: Vec<&str> = group_names.iter().map(String::as_str).filter(|g| *g != "default").collect();
+        let mut names: Vec<&str> = group_names
+            .iter()
+            .map(String::as_str)
+            .filter(|g| *g != "default")
+            .collect();
         names.push("default");
         for name in names {
             let p = format!("{PREFIX}{name}.");
             let list = |suffix: &str, fallback: &str| -> Vec<String> {
-                let raw = map.get(&format!("{p}{suffix}")).map(String::as_str).unwrap_or(fallback);
-                raw.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+                let raw = map
+                    .get(&format!("{p}{suffix}"))
+                    .map(String::as_str)
+                    .unwrap_or(fallback);
+                raw.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
             };
             let include_default = if name == "default" { ".*" } else { "" };
             let configs = map
                 .iter()
                 .filter_map(|(k, v)| k.strip_prefix(&p).map(|rest| (rest.to_string(), v.clone())))
-                .filter(|(k, _)| !matches!(k.as_str(), "include" | "exclude" | "partitions" | "replication.factor"))
+                .filter(|(k, _)| {
+                    !matches!(
+                        k.as_str(),
+                        "include" | "exclude" | "partitions" | "replication.factor"
+                    )
+                })
                 .collect();
             groups.push(Group {
                 name: name.to_string(),
-                include: compile_patterns(&format!("{p}include"), &list("include", include_default))?,
+                include: compile_patterns(
+                    &format!("{p}include"),
+                    &list("include", include_default),
+                )?,
                 exclude: compile_patterns(&format!("{p}exclude"), &list("exclude", ""))?,
                 partitions: int(&format!("{p}partitions"), false, default_parts)? as i32,
-                replication_factor: int(&format!("{p}replication.factor"), false, default_rf)? as i16,
+                replication_factor: int(&format!("{p}replication.factor"), false, default_rf)?
+                    as i16,
                 configs,
             });
         }
@@ -119,7 +144,10 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -135,7 +163,10 @@ mod tests {
         let tc = TopicCreation::parse(&m, &["compacted".to_string()]).unwrap();
         let s = tc.spec_for("db.users").unwrap();
         assert_eq!((s.partitions, s.replication_factor), (1, 1));
-        assert_eq!(s.configs.get("cleanup.policy").map(String::as_str), Some("compact"));
+        assert_eq!(
+            s.configs.get("cleanup.policy").map(String::as_str),
+            Some("compact")
+        );
         let d = tc.spec_for("db.skip").unwrap();
         assert_eq!((d.partitions, d.replication_factor), (3, 1));
         assert!(d.configs.is_empty());
@@ -143,8 +174,13 @@ mod tests {
 
     #[test]
     fn default_counts_are_required() {
-        let err = TopicCreation::parse(&map(&[("topic.creation.default.partitions", "3")]), &[]).unwrap_err();
-        assert!(err.to_string().contains("topic.creation.default.replication.factor"), "{err}");
+        let err = TopicCreation::parse(&map(&[("topic.creation.default.partitions", "3")]), &[])
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("topic.creation.default.replication.factor"),
+            "{err}"
+        );
         assert!(!TopicCreation::parse(&map(&[]), &[]).unwrap().is_enabled());
     }
 }

@@ -48,11 +48,25 @@ impl ConfigPersistence for ConfigStore {
             .snapshot()
             .connectors
             .into_iter()
-            .map(|(name, c)| (name, StoredConnector { config: c.config, target: from_store(c.target_state), tasks: c.tasks }))
+            .map(|(name, c)| {
+                (
+                    name,
+                    StoredConnector {
+                        config: c.config,
+                        target: from_store(c.target_state),
+                        tasks: c.tasks,
+                    },
+                )
+            })
             .collect())
     }
 
-    async fn put_connector_config(&self, name: &str, config: &ConfigMap, initial: Option<TargetState>) -> Result<(), ConnectError> {
+    async fn put_connector_config(
+        &self,
+        name: &str,
+        config: &ConfigMap,
+        initial: Option<TargetState>,
+    ) -> Result<(), ConnectError> {
         Ok(ConfigStore::put_connector_config(self, name, config, initial.map(to_store)).await?)
     }
 
@@ -94,7 +108,12 @@ impl StatusPersistence for StatusStore {
         Ok(StatusStore::put_task(self, &status).await?)
     }
 
-    async fn remove_connector(&self, name: &str, _tasks: &[u32], _topics: &[String]) -> Result<(), ConnectError> {
+    async fn remove_connector(
+        &self,
+        name: &str,
+        _tasks: &[u32],
+        _topics: &[String],
+    ) -> Result<(), ConnectError> {
         Ok(StatusStore::delete_connector(self, name).await?)
     }
 

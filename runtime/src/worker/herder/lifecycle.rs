@@ -13,7 +13,7 @@ use strait_rest::entities::{State, TargetState};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-use super::{Connectors, ConnectorSlot, Control, Inner, TaskHandle};
+use super::{ConnectorSlot, Connectors, Control, Inner, TaskHandle};
 use crate::chain::TransformationChain;
 use crate::storage::ConnectorOffsetReader;
 use crate::worker::connector_config::ConnectorConfig;
@@ -33,7 +33,9 @@ impl ConnectorContext for HerderContext {
         let _ = self.control.send(Control::Reconfigure(self.name.clone()));
     }
     fn raise_error(&self, error: ConnectError) {
-        let _ = self.control.send(Control::ConnectorFailed(self.name.clone(), error.chain()));
+        let _ = self
+            .control
+            .send(Control::ConnectorFailed(self.name.clone(), error.chain()));
     }
 }
 
@@ -41,7 +43,9 @@ impl Inner {
     /// Brings a connector to its target state. `fresh` regenerates task configs even if tasks
     /// are already running (after a config change or at start).
     pub(super) async fn apply_target(&self, conns: &mut Connectors, name: &str, fresh: bool) {
-        let Some(slot) = conns.map.get_mut(name) else { return };
+        let Some(slot) = conns.map.get_mut(name) else {
+            return;
+        };
         match slot.stored.target {
             TargetState::Stopped => {
                 self.stop_tasks(name, slot, true).await;
@@ -52,7 +56,8 @@ impl Inner {
                 if slot.instance.is_none() {
                     if let Err(e) = self.start_instance(name, slot).await {
                         tracing::error!(connector = name, error = %e.chain(), "connector failed to start");
-                        self.set_connector_status(name, State::Failed, Some(e.chain())).await;
+                        self.set_connector_status(name, State::Failed, Some(e.chain()))
+                            .await;
                         return;
                     }
                 }
@@ -64,25 +69,41 @@ impl Inner {
                         }
                         Err(e) => {
                             tracing::error!(connector = name, error = %e.chain(), "connector failed to generate task configs");
-                            self.set_connector_status(name, State::Failed, Some(e.chain())).await;
+                            self.set_connector_status(name, State::Failed, Some(e.chain()))
+                                .await;
                             return;
                         }
                     }
                 }
-                let task_target = if target == TargetState::Paused { TaskTarget::Paused } else { TaskTarget::Running };
+                let task_target = if target == TargetState::Paused {
+                    TaskTarget::Paused
+                } else {
+                    TaskTarget::Running
+                };
                 for t in slot.tasks.values() {
                     let _ = t.target.send(task_target);
                 }
-                let state = if target == TargetState::Paused { State::Paused } else { State::Running };
+                let state = if target == TargetState::Paused {
+                    State::Paused
+                } else {
+                    State::Running
+                };
                 self.set_connector_status(name, state, None).await;
             }
         }
     }
 
-    async fn start_instance(&self, name: &str, slot: &mut ConnectorSlot) -> Result<(), ConnectError> {
+    async fn start_instance(
+        &self,
+        name: &str,
+        slot: &mut ConnectorSlot,
+    ) -> Result<(), ConnectError> {
         let conn_cfg = ConnectorConfig::parse(&slot.stored.config)?;
         let (_, mut connector) = self.registry.source_connector(&conn_cfg.class)?;
-        let ctx: Arc<dyn ConnectorContext> = Arc::new(HerderContext { name: name.to_string(), control: self.control.clone() });
+        let ctx: Arc<dyn ConnectorContext> = Arc::new(HerderContext {
+            name: name.to_string(),
+            control: self.control.clone(),
+        });
         connector.start(&slot.stored.config, ctx).await?;
         tracing::info!(connector = name, class = %conn_cfg.class, "connector started");
         slot.instance = Some(connector);
@@ -90,9 +111,16 @@ impl Inner {
     }
 
     /// Asks the connector for task configs and stores them when they changed.
-    async fn generate_tasks(&self, name: &str, slot: &mut ConnectorSlot) -> Result<bool, ConnectError> {
+    async fn generate_tasks(
+        &self,
+        name: &str,
+        slot: &mut ConnectorSlot,
+    ) -> Result<bool, ConnectError> {
         let conn_cfg = ConnectorConfig::parse(&slot.stored.config)?;
-        let instance = slot.instance.as_mut().ok_or_else(|| ConnectError::fatal("connector is not running"))?;
+        let instance = slot
+            .instance
+            .as_mut()
+            .ok_or_else(|| ConnectError::fatal("connector is not running"))?;
         let tasks = instance.task_configs(conn_cfg.tasks_max).await?;
         if conn_cfg.tasks_max_enforce && tasks.len() > conn_cfg.tasks_max {
             return Err(ConnectError::fatal(format!(
@@ -115,18 +143,35 @@ impl Inner {
         }
     }
 
-    async fn start_task(&self, name: &str, slot: &mut ConnectorSlot, task: u32, config: ConfigMap, target: TargetState) {
-        let id = TaskId { connector: name.to_string(), task };
+    async fn start_task(
+        &self,
+        name: &str,
+        slot: &mut ConnectorSlot,
+        task: u32,
+        config: ConfigMap,
+        target: TargetState,
+    ) {
+        let id = TaskId {
+            connector: name.to_string(),
+            task,
+        };
         let instance = self.next_instance.fetch_add(1, Ordering::SeqCst);
-        self.status_table().tasks.insert(id.clone(), (instance, self.record(State::Unassigned, None)));
-        let initial = if target == TargetState::Paused { TaskTarget::Paused } else { TaskTarget::Running };
+        self.status_table()
+            .tasks
+            .insert(id.clone(), (instance, self.record(State::Unassigned, None)));
+        let initial = if target == TargetState::Paused {
+            TaskTarget::Paused
+        } else {
+            TaskTarget::Running
+        };
         match self.build_task(name, slot, &id, instance, config, initial) {
             Ok(handle) => {
                 slot.tasks.insert(task, handle);
             }
             Err(e) => {
                 tracing::error!(task = %id, error = %e.chain(), "task failed to start");
-                self.set_task_status(&id, instance, State::Failed, Some(e.chain())).await;
+                self.set_task_status(&id, instance, State::Failed, Some(e.chain()))
+                    .await;
             }
         }
     }
@@ -145,9 +190,17 @@ impl Inner {
         let chain = TransformationChain::from_config(&slot.stored.config, &self.registry)?;
         let task = match &slot.instance {
             Some(c) => c.create_task(),
-            None => self.registry.source_connector(&conn_cfg.class)?.1.create_task(),
+            None => self
+                .registry
+                .source_connector(&conn_cfg.class)?
+                .1
+                .create_task(),
         };
-        let producer = TaskProducer::new(self.broker.clone(), conn_cfg.topic_creation.clone(), self.worker.topic_creation_enable);
+        let producer = TaskProducer::new(
+            self.broker.clone(),
+            conn_cfg.topic_creation.clone(),
+            self.worker.topic_creation_enable,
+        );
         let cancel = CancellationToken::new();
         let (target_tx, target_rx) = watch::channel(initial);
         let offsets = Arc::new(ConnectorOffsetReader::new(self.offsets.clone(), name));
@@ -156,7 +209,11 @@ impl Inner {
             instance,
             task,
             task_config,
-            context: SourceTaskContext { connector: name.to_string(), task: id.task, offsets },
+            context: SourceTaskContext {
+                connector: name.to_string(),
+                task: id.task,
+                offsets,
+            },
             chain,
             converters,
             producer,
@@ -169,7 +226,11 @@ impl Inner {
             cancel: cancel.clone(),
             events: self.events.clone(),
         };
-        Ok(TaskHandle { cancel, target: target_tx, join: runner.spawn() })
+        Ok(TaskHandle {
+            cancel,
+            target: target_tx,
+            join: runner.spawn(),
+        })
     }
 
     /// Stops every task of a connector; `forget` also removes their statuses (the tasks no
@@ -182,7 +243,10 @@ impl Inner {
         for (task, t) in tasks {
             self.await_task(name, task, t).await;
             if forget {
-                let id = TaskId { connector: name.to_string(), task };
+                let id = TaskId {
+                    connector: name.to_string(),
+                    task,
+                };
                 self.status_table().tasks.remove(&id);
                 if let Err(e) = self.statuses.remove_task(&id).await {
                     tracing::warn!(task = %id, error = %e.chain(), "failed to remove task status");
@@ -190,7 +254,13 @@ impl Inner {
             }
         }
         if forget {
-            let stale: Vec<_> = self.status_table().tasks.keys().filter(|id| id.connector == name).cloned().collect();
+            let stale: Vec<_> = self
+                .status_table()
+                .tasks
+                .keys()
+                .filter(|id| id.connector == name)
+                .cloned()
+                .collect();
             for id in stale {
                 self.status_table().tasks.remove(&id);
                 let _ = self.statuses.remove_task(&id).await;
@@ -199,16 +269,24 @@ impl Inner {
     }
 
     async fn await_task(&self, name: &str, task: u32, mut t: TaskHandle) {
-        let grace = Duration::from_millis(self.worker.task_shutdown_graceful_timeout_ms + self.worker.offset_flush_timeout_ms);
+        let grace = Duration::from_millis(
+            self.worker.task_shutdown_graceful_timeout_ms + self.worker.offset_flush_timeout_ms,
+        );
         if tokio::time::timeout(grace, &mut t.join).await.is_err() {
-            tracing::error!(connector = name, task, "graceful stop of task failed; aborting it");
+            tracing::error!(
+                connector = name,
+                task,
+                "graceful stop of task failed; aborting it"
+            );
             t.join.abort();
         }
     }
 
     /// Stops one task and starts it again with its current config.
     pub(super) async fn restart_task(&self, conns: &mut Connectors, id: &TaskId) {
-        let Some(slot) = conns.map.get_mut(&id.connector) else { return };
+        let Some(slot) = conns.map.get_mut(&id.connector) else {
+            return;
+        };
         if let Some(t) = slot.tasks.remove(&id.task) {
             t.cancel.cancel();
             self.await_task(&id.connector, id.task, t).await;
@@ -216,45 +294,65 @@ impl Inner {
         if slot.stored.target == TargetState::Stopped {
             return;
         }
-        let Some(config) = slot.stored.tasks.get(id.task as usize).cloned() else { return };
+        let Some(config) = slot.stored.tasks.get(id.task as usize).cloned() else {
+            return;
+        };
         let target = slot.stored.target;
-        self.start_task(&id.connector, slot, id.task, config, target).await;
+        self.start_task(&id.connector, slot, id.task, config, target)
+            .await;
     }
 
     /// Restarts the connector instance; tasks are restarted only if their configs changed.
     pub(super) async fn restart_connector(&self, conns: &mut Connectors, name: &str) {
-        let Some(slot) = conns.map.get_mut(name) else { return };
+        let Some(slot) = conns.map.get_mut(name) else {
+            return;
+        };
         if slot.stored.target == TargetState::Stopped {
             return;
         }
         stop_instance(name, slot).await;
-        self.set_connector_status(name, State::Restarting, None).await;
+        self.set_connector_status(name, State::Restarting, None)
+            .await;
         if let Err(e) = self.start_instance(name, slot).await {
-            self.set_connector_status(name, State::Failed, Some(e.chain())).await;
+            self.set_connector_status(name, State::Failed, Some(e.chain()))
+                .await;
             return;
         }
         self.reconfigure(conns, name).await;
         if let Some(slot) = conns.map.get(name) {
-            let state = if slot.stored.target == TargetState::Paused { State::Paused } else { State::Running };
+            let state = if slot.stored.target == TargetState::Paused {
+                State::Paused
+            } else {
+                State::Running
+            };
             self.set_connector_status(name, state, None).await;
         }
     }
 
     /// Regenerates task configs and restarts the tasks when they changed.
     pub(super) async fn reconfigure(&self, conns: &mut Connectors, name: &str) {
-        let Some(slot) = conns.map.get_mut(name) else { return };
+        let Some(slot) = conns.map.get_mut(name) else {
+            return;
+        };
         if slot.instance.is_none() || slot.stored.target == TargetState::Stopped {
             return;
         }
         match self.generate_tasks(name, slot).await {
             Ok(true) => {
-                tracing::info!(connector = name, tasks = slot.stored.tasks.len(), "task configs changed, restarting tasks");
+                tracing::info!(
+                    connector = name,
+                    tasks = slot.stored.tasks.len(),
+                    "task configs changed, restarting tasks"
+                );
                 let target = slot.stored.target;
                 self.stop_tasks(name, slot, true).await;
                 self.start_tasks(name, slot, target).await;
             }
             Ok(false) => {}
-            Err(e) => self.set_connector_status(name, State::Failed, Some(e.chain())).await,
+            Err(e) => {
+                self.set_connector_status(name, State::Failed, Some(e.chain()))
+                    .await
+            }
         }
     }
 

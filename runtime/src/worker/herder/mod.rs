@@ -135,7 +135,12 @@ impl WorkerHerder {
     /// # Errors
     /// When the stored state cannot be read or a command-line config is invalid.
     pub async fn start(&self, initial: Vec<ConfigMap>) -> Result<(), strait_rest::ApiError> {
-        let stored = self.inner.configs.load().await.map_err(|e| strait_rest::ApiError::internal(e.chain()))?;
+        let stored = self
+            .inner
+            .configs
+            .load()
+            .await
+            .map_err(|e| strait_rest::ApiError::internal(e.chain()))?;
         let topics = self.inner.statuses.load_topics().await.unwrap_or_default();
         {
             let mut st = self.inner.status_table();
@@ -147,7 +152,14 @@ impl WorkerHerder {
             let mut conns = self.inner.connectors.lock().await;
             for (name, s) in stored {
                 tracing::info!(connector = %name, target = s.target.as_str(), "restoring connector");
-                conns.map.insert(name.clone(), ConnectorSlot { stored: s, instance: None, tasks: BTreeMap::new() });
+                conns.map.insert(
+                    name.clone(),
+                    ConnectorSlot {
+                        stored: s,
+                        instance: None,
+                        tasks: BTreeMap::new(),
+                    },
+                );
                 self.inner.apply_target(&mut conns, &name, true).await;
             }
         }
@@ -182,18 +194,30 @@ impl Inner {
     }
 
     fn record(&self, state: State, trace: Option<String>) -> StatusRecord {
-        StatusRecord { state, trace, worker_id: self.worker.advertised_url.clone() }
+        StatusRecord {
+            state,
+            trace,
+            worker_id: self.worker.advertised_url.clone(),
+        }
     }
 
     async fn set_connector_status(&self, name: &str, state: State, trace: Option<String>) {
         let rec = self.record(state, trace);
-        self.status_table().connectors.insert(name.to_string(), rec.clone());
+        self.status_table()
+            .connectors
+            .insert(name.to_string(), rec.clone());
         if let Err(e) = self.statuses.put_connector(name, &rec).await {
             tracing::warn!(connector = name, error = %e.chain(), "failed to write connector status");
         }
     }
 
-    async fn set_task_status(&self, id: &TaskId, instance: u64, state: State, trace: Option<String>) {
+    async fn set_task_status(
+        &self,
+        id: &TaskId,
+        instance: u64,
+        state: State,
+        trace: Option<String>,
+    ) {
         let rec = self.record(state, trace);
         {
             let mut st = self.status_table();
@@ -215,14 +239,35 @@ impl Inner {
             return;
         }
         match ev.kind {
-            TaskEventKind::Running => self.set_task_status(&ev.id, ev.instance, State::Running, None).await,
-            TaskEventKind::Paused => self.set_task_status(&ev.id, ev.instance, State::Paused, None).await,
-            TaskEventKind::Failed(trace) => self.set_task_status(&ev.id, ev.instance, State::Failed, Some(trace)).await,
-            TaskEventKind::Stopped => self.set_task_status(&ev.id, ev.instance, State::Unassigned, None).await,
+            TaskEventKind::Running => {
+                self.set_task_status(&ev.id, ev.instance, State::Running, None)
+                    .await
+            }
+            TaskEventKind::Paused => {
+                self.set_task_status(&ev.id, ev.instance, State::Paused, None)
+                    .await
+            }
+            TaskEventKind::Failed(trace) => {
+                self.set_task_status(&ev.id, ev.instance, State::Failed, Some(trace))
+                    .await
+            }
+            TaskEventKind::Stopped => {
+                self.set_task_status(&ev.id, ev.instance, State::Unassigned, None)
+                    .await
+            }
             TaskEventKind::Topic(topic) => {
-                let new = self.status_table().topics.entry(ev.id.connector.clone()).or_default().insert(topic.clone());
+                let new = self
+                    .status_table()
+                    .topics
+                    .entry(ev.id.connector.clone())
+                    .or_default()
+                    .insert(topic.clone());
                 if new && self.worker.topic_tracking_enable {
-                    if let Err(e) = self.statuses.put_topic(&ev.id.connector, &topic, ev.id.task).await {
+                    if let Err(e) = self
+                        .statuses
+                        .put_topic(&ev.id.connector, &topic, ev.id.task)
+                        .await
+                    {
                         tracing::warn!(task = %ev.id, error = %e.chain(), "failed to record active topic");
                     }
                 }

@@ -27,7 +27,12 @@ pub trait ConfigPersistence: Send + Sync {
     /// Every stored connector.
     async fn load(&self) -> Result<BTreeMap<String, StoredConnector>, ConnectError>;
     /// Writes a connector config (preceded by its target state when `initial` is given).
-    async fn put_connector_config(&self, name: &str, config: &ConfigMap, initial: Option<TargetState>) -> Result<(), ConnectError>;
+    async fn put_connector_config(
+        &self,
+        name: &str,
+        config: &ConfigMap,
+        initial: Option<TargetState>,
+    ) -> Result<(), ConnectError>;
     /// Deletes a connector (config and target state).
     async fn remove_connector(&self, name: &str) -> Result<(), ConnectError>;
     /// Replaces a connector's task configs.
@@ -50,7 +55,12 @@ pub trait StatusPersistence: Send + Sync {
     async fn put_connector(&self, name: &str, status: &StatusRecord) -> Result<(), ConnectError>;
     async fn put_task(&self, id: &TaskId, status: &StatusRecord) -> Result<(), ConnectError>;
     /// Tombstones for a deleted connector, its tasks and its topics.
-    async fn remove_connector(&self, name: &str, tasks: &[u32], topics: &[String]) -> Result<(), ConnectError>;
+    async fn remove_connector(
+        &self,
+        name: &str,
+        tasks: &[u32],
+        topics: &[String],
+    ) -> Result<(), ConnectError>;
     /// Removes one task's status (the task no longer exists).
     async fn remove_task(&self, id: &TaskId) -> Result<(), ConnectError>;
     /// Records that a connector's task wrote to a topic.
@@ -70,7 +80,12 @@ impl ConfigPersistence for InMemory {
     async fn load(&self) -> Result<BTreeMap<String, StoredConnector>, ConnectError> {
         Ok(BTreeMap::new())
     }
-    async fn put_connector_config(&self, _: &str, _: &ConfigMap, _: Option<TargetState>) -> Result<(), ConnectError> {
+    async fn put_connector_config(
+        &self,
+        _: &str,
+        _: &ConfigMap,
+        _: Option<TargetState>,
+    ) -> Result<(), ConnectError> {
         Ok(())
     }
     async fn remove_connector(&self, _: &str) -> Result<(), ConnectError> {

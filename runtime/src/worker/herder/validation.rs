@@ -21,8 +21,13 @@ pub fn java_map_string(config: &ConfigMap) -> String {
 }
 
 fn info(def: Option<&ConfigDef>, value: ConfigValue) -> ConfigInfo {
-    let definition = def.and_then(|d| d.key(&value.name)).map(ConfigKeyInfo::from);
-    ConfigInfo { definition, value: Some(ConfigValueInfo::from(value)) }
+    let definition = def
+        .and_then(|d| d.key(&value.name))
+        .map(ConfigKeyInfo::from);
+    ConfigInfo {
+        definition,
+        value: Some(ConfigValueInfo::from(value)),
+    }
 }
 
 fn add_error(values: &mut Vec<ConfigValue>, key: &str, message: String) {
@@ -40,11 +45,19 @@ fn add_error(values: &mut Vec<ConfigValue>, key: &str, message: String) {
 ///
 /// # Errors
 /// 400 when the config names no connector class or an unknown one (Kafka 4's behaviour).
-pub async fn validate(registry: &PluginRegistry, config: &ConfigMap) -> Result<ConfigInfos, ApiError> {
-    let class = config
-        .get("connector.class")
-        .ok_or_else(|| ApiError::bad_request(format!("Connector config {} contains no connector type", java_map_string(config))))?;
-    let (_, connector) = registry.source_connector(class).map_err(|e| ApiError::bad_request(config_message(&e)))?;
+pub async fn validate(
+    registry: &PluginRegistry,
+    config: &ConfigMap,
+) -> Result<ConfigInfos, ApiError> {
+    let class = config.get("connector.class").ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "Connector config {} contains no connector type",
+            java_map_string(config)
+        ))
+    })?;
+    let (_, connector) = registry
+        .source_connector(class)
+        .map_err(|e| ApiError::bad_request(config_message(&e)))?;
 
     let common = common_def();
     let mut common_values = common.validate(config);
@@ -54,11 +67,26 @@ pub async fn validate(registry: &PluginRegistry, config: &ConfigMap) -> Result<C
     for kind in ["key", "value", "header"] {
         let key = format!("{kind}.converter");
         if let Some(c) = config.get(&key) {
-            let kinds: &[PluginKind] = if kind == "header" { &[PluginKind::HeaderConverter] } else { &[PluginKind::Converter] };
+            let kinds: &[PluginKind] = if kind == "header" {
+                &[PluginKind::HeaderConverter]
+            } else {
+                &[PluginKind::Converter]
+            };
             if registry.find(kinds, c).is_none() {
-                let err = if kind == "header" { registry.header_converter(c).err() } else { registry.converter(c).err() };
+                let err = if kind == "header" {
+                    registry.header_converter(c).err()
+                } else {
+                    registry.converter(c).err()
+                };
                 if let Some(e) = err {
-                    add_error(&mut common_values, &key, format!("Invalid value {c} for configuration {key}: {}", config_message(&e)));
+                    add_error(
+                        &mut common_values,
+                        &key,
+                        format!(
+                            "Invalid value {c} for configuration {key}: {}",
+                            config_message(&e)
+                        ),
+                    );
                 }
             }
         }
@@ -88,7 +116,10 @@ pub async fn validate(registry: &PluginRegistry, config: &ConfigMap) -> Result<C
         }
         if seen.insert(v.name.clone()) {
             configs.push(info(None, v));
-        } else if let Some(existing) = configs.iter_mut().find(|c| c.value.as_ref().is_some_and(|x| x.name == v.name)) {
+        } else if let Some(existing) = configs
+            .iter_mut()
+            .find(|c| c.value.as_ref().is_some_and(|x| x.name == v.name))
+        {
             if let Some(val) = existing.value.as_mut() {
                 val.errors.extend(v.errors);
             }
@@ -110,7 +141,8 @@ fn chain_group(key: &str) -> Option<String> {
     } else {
         return None;
     };
-    rest.split_once('.').map(|(alias, _)| format!("{kind}: {alias}"))
+    rest.split_once('.')
+        .map(|(alias, _)| format!("{kind}: {alias}"))
 }
 
 /// The message of a config error without Strait's "invalid value for configuration" prefix.
