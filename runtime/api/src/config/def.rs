@@ -204,9 +204,11 @@ impl Validator {
                     options.join(", ")
                 )),
             },
+            // Kafka's NonEmptyString lets null through: a missing required key is reported once,
+            // by the "Missing required configuration" check.
             Self::NonEmptyString => match value {
-                ParsedValue::String(s) if !s.is_empty() => Ok(()),
-                _ => Err("String must be non-empty".into()),
+                ParsedValue::String(s) if s.is_empty() => Err("String must be non-empty".into()),
+                _ => Ok(()),
             },
             Self::Custom(f) => f(value),
         }

@@ -91,7 +91,8 @@ pub async fn validate(
             }
         }
     }
-    let chain_values = crate::chain::validate(config, registry);
+    let chain = crate::chain::validate(config, registry);
+    let chain_def = chain.def().clone();
 
     let own = connector.config_def();
     let own_values = connector.validate(config).await;
@@ -108,14 +109,14 @@ pub async fn validate(
         seen.insert(v.name.clone());
         configs.push(info(Some(&common), v));
     }
-    for v in chain_values {
-        if let Some(g) = chain_group(&v.name) {
-            if !groups.contains(&g) {
-                groups.push(g);
-            }
+    for g in chain_def.groups() {
+        if !groups.contains(&g) {
+            groups.push(g);
         }
+    }
+    for v in chain {
         if seen.insert(v.name.clone()) {
-            configs.push(info(None, v));
+            configs.push(info(Some(&chain_def), v));
         } else if let Some(existing) = configs
             .iter_mut()
             .find(|c| c.value.as_ref().is_some_and(|x| x.name == v.name))
@@ -131,18 +132,6 @@ pub async fn validate(
         }
     }
     Ok(ConfigInfos::new(class.clone(), groups, configs))
-}
-
-fn chain_group(key: &str) -> Option<String> {
-    let (kind, rest) = if let Some(r) = key.strip_prefix("transforms.") {
-        ("Transforms", r)
-    } else if let Some(r) = key.strip_prefix("predicates.") {
-        ("Predicates", r)
-    } else {
-        return None;
-    };
-    rest.split_once('.')
-        .map(|(alias, _)| format!("{kind}: {alias}"))
 }
 
 /// The message of a config error without Strait's "invalid value for configuration" prefix.
