@@ -26,7 +26,7 @@ mod offsets;
 mod status_topic;
 
 #[cfg(test)]
-mod test_broker;
+pub(crate) mod test_broker;
 
 pub use config_topic::{
     ConfigSnapshot, ConfigStore, ConnectorConfigState, RestartRequest, TargetState,

@@ -107,6 +107,15 @@ impl ParsedValue {
         }
     }
 
+    /// The value as Java's `toString` shows it in `Invalid value X for configuration ...`.
+    fn java_string(&self) -> String {
+        match self {
+            Self::Null => "null".to_string(),
+            Self::List(items) => format!("[{}]", items.join(", ")),
+            other => other.to_config_string().unwrap_or_default(),
+        }
+    }
+
     /// Kafka's `ConfigDef.convertToString`: how the value is shown in `ConfigValueInfo.value`.
     pub fn to_config_string(&self) -> Option<String> {
         match self {
@@ -436,10 +445,7 @@ impl ConfigDef {
                 let (parsed, mut errors) = parse_for_validate(key, config);
                 if let Some(v) = &key.validator {
                     if let Err(why) = v.check(&parsed) {
-                        let shown = config
-                            .get(&key.name)
-                            .cloned()
-                            .unwrap_or_else(|| "null".into());
+                        let shown = parsed.java_string();
                         errors.push(format!(
                             "Invalid value {shown} for configuration {}: {why}",
                             key.name
@@ -474,10 +480,7 @@ impl ConfigDef {
             }
             if let Some(v) = &key.validator {
                 if let Err(why) = v.check(&parsed) {
-                    let shown = config
-                        .get(&key.name)
-                        .cloned()
-                        .unwrap_or_else(|| "null".into());
+                    let shown = parsed.java_string();
                     return Err(ConnectError::config(
                         &key.name,
                         format!(
@@ -639,7 +642,7 @@ mod tests {
             errs,
             vec![
                 "Invalid value x for configuration tasks.max: Not a number of type INT",
-                "Invalid value x for configuration tasks.max: Value must be non-null",
+                "Invalid value null for configuration tasks.max: Value must be non-null",
                 "Missing required configuration \"topic\" which has no default value.",
                 "Invalid value c for configuration mode: String must be one of: a, b",
             ]

@@ -338,21 +338,16 @@ impl Inner {
             return;
         }
         match self.generate_tasks(name, slot).await {
-            Ok(true) => {
-                tracing::info!(
-                    connector = name,
-                    tasks = slot.stored.tasks.len(),
-                    "task configs changed, restarting tasks"
-                );
-                let target = slot.stored.target;
-                self.stop_tasks(name, slot, true).await;
-                self.start_tasks(name, slot, target).await;
+            Ok(changed) => {
+                // Also (re)start when tasks are not all running, e.g. after a failed start.
+                if changed || slot.tasks.len() != slot.stored.tasks.len() {
+                    tracing::info!(connector = name, tasks = slot.stored.tasks.len(), changed, "starting tasks");
+                    let target = slot.stored.target;
+                    self.stop_tasks(name, slot, true).await;
+                    self.start_tasks(name, slot, target).await;
+                }
             }
-            Ok(false) => {}
-            Err(e) => {
-                self.set_connector_status(name, State::Failed, Some(e.chain()))
-                    .await
-            }
+            Err(e) => self.set_connector_status(name, State::Failed, Some(e.chain())).await,
         }
     }
 

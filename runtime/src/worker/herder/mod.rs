@@ -20,6 +20,9 @@ pub mod persistence;
 mod rest;
 pub mod validation;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;

@@ -35,6 +35,10 @@ fn connector_info(name: &str, stored: &StoredConnector) -> ConnectorInfo {
     }
 }
 
+/// Kafka's 409 while a worker has no leader yet; Strait's equivalent is the time before the herder
+/// has restored its state from the config topic.
+const NOT_READY: &str = "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.";
+
 const STOPPED_REQUIRED: &str = "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{connector}/stop' endpoint";
 
 impl WorkerHerder {
@@ -143,6 +147,15 @@ impl WorkerHerder {
             "connector target state changed"
         );
         Ok(())
+    }
+
+    /// 409 for changes requested before the herder is ready.
+    fn ensure_ready(&self) -> Result<(), ApiError> {
+        if self.inner.ready.load(std::sync::atomic::Ordering::SeqCst) {
+            Ok(())
+        } else {
+            Err(ApiError::conflict(NOT_READY))
+        }
     }
 
     fn status_of(&self, name: &str) -> Option<ConnectorStateInfo> {
@@ -279,6 +292,7 @@ impl Herder for WorkerHerder {
         allow_replace: bool,
         initial_state: Option<TargetState>,
     ) -> Result<Created<ConnectorInfo>, ApiError> {
+        self.ensure_ready()?;
         self.put_config(name, config, allow_replace, initial_state)
             .await
     }
@@ -288,6 +302,7 @@ impl Herder for WorkerHerder {
         name: &str,
         patch: BTreeMap<String, Option<String>>,
     ) -> Result<ConnectorInfo, ApiError> {
+        self.ensure_ready()?;
         let mut config = self.connector_config(name).await?;
         for (k, v) in patch {
             match v {
@@ -299,6 +314,7 @@ impl Herder for WorkerHerder {
     }
 
     async fn delete_connector(&self, name: &str) -> Result<(), ApiError> {
+        self.ensure_ready()?;
         let inner = &self.inner;
         let mut conns = inner.connectors.lock().await;
         if !conns.map.contains_key(name) {
@@ -334,6 +350,7 @@ impl Herder for WorkerHerder {
     }
 
     async fn restart_connector(&self, name: &str) -> Result<(), ApiError> {
+        self.ensure_ready()?;
         let mut conns = self.inner.connectors.lock().await;
         if !conns.map.contains_key(name) {
             return Err(ApiError::not_found(format!("Unknown connector: {name}")));
@@ -346,6 +363,7 @@ impl Herder for WorkerHerder {
         &self,
         request: RestartRequest,
     ) -> Result<ConnectorStateInfo, ApiError> {
+        self.ensure_ready()?;
         let name = request.connector.clone();
         if !self.inner.connectors.lock().await.map.contains_key(&name) {
             return Err(ApiError::not_found(format!("Unknown connector: {name}")));
@@ -387,6 +405,7 @@ impl Herder for WorkerHerder {
     }
 
     async fn restart_task(&self, id: &ConnectorTaskId) -> Result<(), ApiError> {
+        self.ensure_ready()?;
         let mut conns = self.inner.connectors.lock().await;
         let slot = conns
             .map
@@ -411,6 +430,7 @@ impl Herder for WorkerHerder {
     }
 
     async fn pause_connector(&self, name: &str) -> Result<(), ApiError> {
+        self.ensure_ready()?;
         self.set_target(
             name,
             TargetState::Paused,
@@ -420,6 +440,7 @@ impl Herder for WorkerHerder {
     }
 
     async fn resume_connector(&self, name: &str) -> Result<(), ApiError> {
+        self.ensure_ready()?;
         self.set_target(
             name,
             TargetState::Started,
@@ -429,6 +450,7 @@ impl Herder for WorkerHerder {
     }
 
     async fn stop_connector(&self, name: &str) -> Result<(), ApiError> {
+        self.ensure_ready()?;
         self.set_target(
             name,
             TargetState::Stopped,
@@ -541,6 +563,7 @@ impl Herder for WorkerHerder {
         name: &str,
         offsets: ConnectorOffsets,
     ) -> Result<Message, ApiError> {
+        self.ensure_ready()?;
         self.ensure_stopped(name).await?;
         let mut entries = Vec::with_capacity(offsets.offsets.len());
         for o in offsets.offsets {
@@ -565,6 +588,7 @@ impl Herder for WorkerHerder {
     }
 
     async fn reset_connector_offsets(&self, name: &str) -> Result<Message, ApiError> {
+        self.ensure_ready()?;
         self.ensure_stopped(name).await?;
         let existing = self
             .inner
