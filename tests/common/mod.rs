@@ -8,6 +8,8 @@
 
 use std::time::Duration;
 
+pub mod worker;
+
 /// Upper bound for any single wait in a test.
 pub const TEST_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -40,3 +42,5 @@ pub fn unique_name(prefix: &str) -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
     format!("{prefix}_{}", &id[..12])
 }
+
+pub mod contract;
