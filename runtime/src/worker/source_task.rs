@@ -241,6 +241,9 @@ impl SourceTaskRunner {
                 });
                 in_flight = Some(InFlight { pending, handle });
             }
+            if in_flight.as_ref().is_some_and(|f| f.handle.is_finished()) {
+                self.complete(&mut in_flight, &mut buffer).await?;
+            }
             if last_flush.elapsed() >= self.flush_interval {
                 self.complete(&mut in_flight, &mut buffer).await?;
                 self.flush(&mut buffer).await?;
