@@ -369,6 +369,21 @@ impl KafkaBroker {
     }
 }
 
+/// A record the batch codec refused, reported as the broker would refuse it (not retriable).
+fn unencodable(topic: &str, partition: i32, error: EncodeError) -> KafkaError {
+    let code = match error {
+        EncodeError::RecordTooLarge { .. } => ResponseError::MessageTooLarge,
+        _ => ResponseError::InvalidRecord,
+    };
+    KafkaError::broker(
+        "Produce",
+        topic,
+        Some(partition),
+        code.code(),
+        Some(error.to_string()),
+    )
+}
+
 fn has_port(server: &str) -> bool {
     server
         .rsplit_once(':')
@@ -386,28 +401,19 @@ impl Broker for KafkaBroker {
         partition: i32,
         records: Vec<ProduceRecord>,
     ) -> Result<Vec<i64>, KafkaError> {
+        // Every record is checked before the first batch is sent.
+        let mut records =
+            record_batch::to_records(records).map_err(|e| unencodable(topic, partition, e))?;
         let mut offsets = Vec::with_capacity(records.len());
         let mut buf = BytesMut::new();
         let mut start = 0;
         while start < records.len() {
             let count = record_batch::encode_batch(
                 &mut buf,
-                &records[start..],
+                &mut records[start..],
                 self.config.max_batch_bytes,
             )
-            .map_err(|EncodeError::RecordTooLarge { index, size }| {
-                KafkaError::Broker {
-                    api: "Produce",
-                    topic: topic.to_string(),
-                    partition: Some(partition),
-                    offset: None,
-                    code: ResponseError::MessageTooLarge.code(),
-                    message: Some(format!(
-                        "record {} is {size} bytes, more than a record batch can hold",
-                        start + index
-                    )),
-                }
-            })?;
+            .map_err(|e| unencodable(topic, partition, e))?;
             let batch = buf.split().freeze();
 
             let mut retry = self.retry();
