@@ -8,7 +8,8 @@
 //! - `connection`: one multiplexed TCP connection per broker (length-prefixed frames,
 //!   correlation ids, ApiVersions negotiation, `TCP_NODELAY`);
 //! - `cluster`: metadata, partition leaders, the controller, reconnects;
-//! - `record_batch`: the v2 record batch format, written straight from [`ProduceRecord`]s;
+//! - `record_batch`: an adapter over kafka-protocol's record batch codec (fetch framing;
+//!   repeated header keys refused);
 //! - `admin`: CreateTopics with configs and DescribeConfigs;
 //! - `client`: the [`Broker`] operations with bounded retries;
 //! - [`partitioner`]: the Java producer's partition for a keyed record.
@@ -21,7 +22,7 @@
 //! Metadata requests always allow topic auto-creation; and it cannot send topic configs. The
 //! pieces it would have saved (framing and routing) are the small part of a client.
 //!
-//! Not supported (yet): TLS and SASL, produce compression (fetched batches in any codec are
+//! Not supported (yet): repeated header keys in produced records, TLS and SASL, produce compression (fetched batches in any codec are
 //! read), idempotent or transactional produce, `read_committed` reads (aborted transactional
 //! records are returned; control batches are skipped), quota throttling hints, and clusters whose
 //! advertised listeners differ from the addresses this process can reach. Multi-broker routing

@@ -462,10 +462,22 @@ async fn convert(
             Outcome::Skipped => return Ok(None),
         }
     }
+    // Kafka's `ConnectUtils.checkAndConvertTimestamp`: -1 (or none) means "now"; other
+    // negative timestamps are invalid.
+    let timestamp_ms = match record.timestamp {
+        None | Some(-1) => now,
+        Some(t) if t < 0 => {
+            return Err(ConnectError::data(format!(
+                "Invalid record timestamp {t} for topic {}: timestamps must be non-negative or -1",
+                record.topic
+            )))
+        }
+        Some(t) => t,
+    };
     Ok(Some(ProduceRecord {
         key,
         value,
         headers,
-        timestamp_ms: record.timestamp.unwrap_or(now),
+        timestamp_ms,
     }))
 }
