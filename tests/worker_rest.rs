@@ -179,8 +179,7 @@ fn create_streams_lines_as_json_converter_bytes_and_answers_in_kafka_shapes() {
     let mut expected_task_config = stored_config(&config, &name);
     expected_task_config["task.class"] =
         json!("org.apache.kafka.connect.file.FileStreamSourceTask");
-    // BUG: Strait stores the connector's task config without `task.class`; Kafka's worker
-    // adds it, so GET /tasks differs and a Java worker could not start Strait's tasks.
+    // Kafka's worker adds `task.class`; a Java worker taking over the topics needs it.
     assert_eq!(
         tasks[0]["config"], expected_task_config,
         "task config as a Kafka worker stores it"
@@ -616,8 +615,7 @@ fn bad_requests_are_rejected_with_kafkas_answers_and_change_nothing() {
             worker.get(&format!("/connectors/{ghost}/offsets")),
             not_found.as_str(),
         ),
-        // BUG: DistributedHerder.stopConnector answers 404 "Unknown connector <c>"; Strait
-        // answers "Connector <c> not found".
+        // DistributedHerder.stopConnector answers 404 "Unknown connector <c>".
         (
             "PUT ghost/stop",
             worker.put_empty(&format!("/connectors/{ghost}/stop")),
@@ -655,7 +653,7 @@ fn bad_requests_are_rejected_with_kafkas_answers_and_change_nothing() {
     topics.wait_for_payloads(&worker, &topic, 2);
     assert_eq!(topics.payloads(&topic), ["one", "two"]);
 
-    // BUG (when listed): see each problem for the endpoint, expected and actual answer.
+    // Every mismatch with Kafka, listed with its endpoint, expected and actual answer.
     assert!(
         problems.is_empty(),
         "{} problem(s):\n{}",

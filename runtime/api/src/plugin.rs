@@ -80,6 +80,13 @@ pub trait SourceConnector: Send + Sync {
     /// Stops the connector.
     async fn stop(&mut self) -> Result<()>;
 
+    /// The Java class name of the connector's task, written as `task.class` into every task
+    /// config as Kafka does (a Java worker reading the config topic needs it). `None` derives it
+    /// from the connector class: `…FooConnector` → `…FooTask`.
+    fn task_class(&self) -> Option<&'static str> {
+        None
+    }
+
     /// A new, unstarted task of this connector.
     fn create_task(&self) -> Box<dyn SourceTask>;
 

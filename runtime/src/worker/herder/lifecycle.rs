@@ -121,7 +121,11 @@ impl Inner {
             .instance
             .as_mut()
             .ok_or_else(|| ConnectError::fatal("connector is not running"))?;
-        let tasks = instance.task_configs(conn_cfg.tasks_max).await?;
+        let mut tasks = instance.task_configs(conn_cfg.tasks_max).await?;
+        let task_class = task_class(instance.as_ref(), &self.registry, &conn_cfg.class);
+        for t in &mut tasks {
+            t.insert("task.class".to_string(), task_class.clone());
+        }
         if conn_cfg.tasks_max_enforce && tasks.len() > conn_cfg.tasks_max {
             return Err(ConnectError::fatal(format!(
                 "The connector {name} has generated {} tasks, which is greater than {}, the maximum number of tasks it is configured to create. This behaviour should be considered a bug and is disallowed. If necessary, it can be permitted by reconfiguring the connector with 'tasks.max.enforce' set to false; however, this option will be removed in a future release of Kafka Connect.",
@@ -365,5 +369,17 @@ async fn stop_instance(name: &str, slot: &mut ConnectorSlot) {
         if let Err(e) = SourceConnector::stop(c.as_mut()).await {
             tracing::warn!(connector = name, error = %e.chain(), "connector did not stop cleanly");
         }
+    }
+}
+
+/// The `task.class` Kafka writes into every task config.
+fn task_class(connector: &dyn SourceConnector, registry: &strait_api::PluginRegistry, class: &str) -> String {
+    if let Some(c) = connector.task_class() {
+        return c.to_string();
+    }
+    let java = registry.find(&[strait_api::PluginKind::Source], class).map_or(class, |d| d.class);
+    match java.strip_suffix("Connector") {
+        Some(stem) => format!("{stem}Task"),
+        None => format!("{java}Task"),
     }
 }

@@ -246,6 +246,15 @@ impl Herder for WorkerHerder {
         })
     }
 
+    async fn health_check(&self) -> Result<(), ApiError> {
+        // Like Kafka's herder tick: answers once startup (restoring connectors) is done; the
+        // router turns a wait past its limit into 503 "starting".
+        while !self.is_ready() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
     fn is_ready(&self) -> bool {
         self.inner.ready.load(std::sync::atomic::Ordering::SeqCst)
     }
@@ -454,7 +463,7 @@ impl Herder for WorkerHerder {
         self.set_target(
             name,
             TargetState::Stopped,
-            ApiError::connector_not_found(name),
+            ApiError::not_found(format!("Unknown connector {name}")),
         )
         .await
     }
