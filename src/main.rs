@@ -22,7 +22,11 @@ fn init_logging() -> Arc<dyn LogLevels> {
     let (layer, handle) = reload::Layer::new(filter);
     tracing_subscriber::registry()
         .with(layer)
-        .with(tracing_subscriber::fmt::layer().with_target(true))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_target(true)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())),
+        )
         .init();
     let root = if spec.contains(',') || spec.contains('=') {
         "info"
