@@ -13,6 +13,7 @@ pub fn registry() -> PluginRegistry {
     let mut r = PluginRegistry::new();
     // Source connectors.
     r.add(strait_connectors::file::plugin());
+    r.add(strait_connectors::dynamodb::plugin());
     // Transformations.
     r.add(strait_smt::filter::plugin());
     r.add(strait_smt::regex_router::plugin());

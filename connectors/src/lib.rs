@@ -9,4 +9,5 @@
 //! Each connector lives in its own module with a `plugin()` function returning its registry
 //! entry; connectors depend on `strait-api` alone, never on the worker.
 
+pub mod dynamodb;
 pub mod file;
