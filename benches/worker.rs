@@ -485,7 +485,7 @@ async fn raw_producer(broker: &KafkaBroker, settings: &Settings) -> Result<RawRu
                 line(i, &mut text);
                 ProduceRecord {
                     key: None,
-                    value: Some(envelope(&text)),
+                    value: Some(envelope(&text).into()),
                     headers: Vec::new(),
                     timestamp_ms: ts,
                 }

@@ -90,8 +90,8 @@ async fn prefill(
     for (key, value) in records {
         let partition = partition_for_key(key.as_bytes(), partitions);
         let record = ProduceRecord {
-            key: Some(key.as_bytes().to_vec()),
-            value: value.map(|v| v.as_bytes().to_vec()),
+            key: Some(key.as_bytes().to_vec().into()),
+            value: value.map(|v| v.as_bytes().to_vec().into()),
             headers: Vec::new(),
             timestamp_ms: 1_700_000_000_000,
         };

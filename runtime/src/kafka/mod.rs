@@ -35,6 +35,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+pub use bytes::Bytes;
 
 mod admin;
 mod client;
@@ -48,12 +49,15 @@ pub use client::{KafkaBroker, KafkaClientConfig};
 pub use error::KafkaError;
 
 /// A record to produce.
+///
+/// Keys, values and header values are `Bytes` so that keeping a copy for a retry is a reference
+/// count, not a copy of every record.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProduceRecord {
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
+    pub key: Option<Bytes>,
+    pub value: Option<Bytes>,
     /// Header keys with their (nullable) values, in order.
-    pub headers: Vec<(String, Option<Vec<u8>>)>,
+    pub headers: Vec<(String, Option<Bytes>)>,
     /// Epoch milliseconds.
     pub timestamp_ms: i64,
 }

@@ -328,8 +328,8 @@ mod tests {
 
     fn record(key: &str, value: &str, ts: i64) -> ProduceRecord {
         ProduceRecord {
-            key: Some(key.as_bytes().to_vec()),
-            value: Some(value.as_bytes().to_vec()),
+            key: Some(Bytes::copy_from_slice(key.as_bytes())),
+            value: Some(Bytes::copy_from_slice(value.as_bytes())),
             headers: Vec::new(),
             timestamp_ms: ts,
         }
@@ -359,9 +359,9 @@ mod tests {
     fn batches_carry_a_plain_producers_header() {
         let mut records = to_records(vec![
             ProduceRecord {
-                key: Some(b"k".to_vec()),
-                value: Some(b"v".to_vec()),
-                headers: vec![("h".into(), Some(b"x".to_vec()))],
+                key: Some(Bytes::from_static(b"k")),
+                value: Some(Bytes::from_static(b"v")),
+                headers: vec![("h".into(), Some(Bytes::from_static(b"x")))],
                 timestamp_ms: 1000,
             },
             record("k2", "v2", 1500),
@@ -413,11 +413,11 @@ mod tests {
     fn null_keys_values_and_header_values_round_trip_in_order() {
         let records = vec![ProduceRecord {
             key: None,
-            value: Some(Vec::new()),
+            value: Some(Bytes::new()),
             headers: vec![
                 ("b".into(), None),
-                ("a".into(), Some(b"1".to_vec())),
-                ("c".into(), Some(Vec::new())),
+                ("a".into(), Some(Bytes::from_static(b"1"))),
+                ("c".into(), Some(Bytes::new())),
             ],
             timestamp_ms: 1_700_000_000_123,
         }];
@@ -431,7 +431,7 @@ mod tests {
                 offset: 40,
                 key: None,
                 value: Some(Vec::new()),
-                headers: records[0].headers.clone(),
+                headers: header_vecs(&records[0].headers),
                 timestamp_ms: 1_700_000_000_123,
             }]
         );
@@ -441,9 +441,9 @@ mod tests {
     fn repeated_header_keys_are_refused_by_name() {
         let mut r = record("k", "v", 1);
         r.headers = vec![
-            ("a".into(), Some(b"1".to_vec())),
+            ("a".into(), Some(Bytes::from_static(b"1"))),
             ("b".into(), None),
-            ("a".into(), Some(b"2".to_vec())),
+            ("a".into(), Some(Bytes::from_static(b"2"))),
         ];
         let err = to_records(vec![record("k", "v", 1), r]).unwrap_err();
         assert_eq!(
@@ -592,8 +592,8 @@ mod tests {
     fn decodes_compressed_batches() {
         let records: Vec<_> = (0..4)
             .map(|i| ProduceRecord {
-                key: Some(format!("key-{i}").into_bytes()),
-                value: (i != 2).then(|| format!("value-{i}").repeat(20).into_bytes()),
+                key: Some(format!("key-{i}").into_bytes().into()),
+                value: (i != 2).then(|| format!("value-{i}").repeat(20).into_bytes().into()),
                 headers: vec![("h".into(), None)],
                 timestamp_ms: 5000 + i,
             })
@@ -620,9 +620,9 @@ mod tests {
             assert_eq!(decoded.next_offset, Some(54), "{compression:?}");
             assert_eq!(out.len(), 3, "{compression:?}");
             for (got, want) in out.iter().zip(&records[1..]) {
-                assert_eq!(got.key, want.key, "{compression:?}");
-                assert_eq!(got.value, want.value, "{compression:?}");
-                assert_eq!(got.headers, want.headers, "{compression:?}");
+                assert_eq!(got.key, vecs(&want.key), "{compression:?}");
+                assert_eq!(got.value, vecs(&want.value), "{compression:?}");
+                assert_eq!(got.headers, header_vecs(&want.headers), "{compression:?}");
                 assert_eq!(got.timestamp_ms, want.timestamp_ms, "{compression:?}");
             }
             assert_eq!(out[0].offset, 51);
@@ -640,11 +640,22 @@ mod tests {
             0..i64::MAX,
         )
             .prop_map(|(key, value, headers, timestamp_ms)| ProduceRecord {
-                key,
-                value,
-                headers,
+                key: key.map(Bytes::from),
+                value: value.map(Bytes::from),
+                headers: headers
+                    .into_iter()
+                    .map(|(k, v)| (k, v.map(Bytes::from)))
+                    .collect(),
                 timestamp_ms,
             })
+    }
+
+    fn vecs(b: &Option<Bytes>) -> Option<Vec<u8>> {
+        b.as_ref().map(|b| b.to_vec())
+    }
+
+    fn header_vecs(h: &[(String, Option<Bytes>)]) -> Vec<(String, Option<Vec<u8>>)> {
+        h.iter().map(|(k, v)| (k.clone(), vecs(v))).collect()
     }
 
     proptest! {
@@ -671,9 +682,9 @@ mod tests {
             prop_assert_eq!(out.len(), records.len());
             for (i, (got, want)) in out.iter().zip(&records).enumerate() {
                 prop_assert_eq!(got.offset, i as i64);
-                prop_assert_eq!(&got.key, &want.key);
-                prop_assert_eq!(&got.value, &want.value);
-                prop_assert_eq!(&got.headers, &want.headers);
+                prop_assert_eq!(&got.key, &vecs(&want.key));
+                prop_assert_eq!(&got.value, &vecs(&want.value));
+                prop_assert_eq!(&got.headers, &header_vecs(&want.headers));
                 prop_assert_eq!(got.timestamp_ms, want.timestamp_ms);
             }
         }

@@ -247,8 +247,8 @@ impl KafkaLog {
         let records = records
             .into_iter()
             .map(|(key, value)| ProduceRecord {
-                key: Some(key),
-                value,
+                key: Some(key.into()),
+                value: value.map(Into::into),
                 headers: Vec::new(),
                 timestamp_ms,
             })
@@ -284,8 +284,8 @@ impl KafkaLog {
             let records = records
                 .into_iter()
                 .map(|(key, value)| ProduceRecord {
-                    key: Some(key),
-                    value,
+                    key: Some(key.into()),
+                    value: value.map(Into::into),
                     headers: Vec::new(),
                     timestamp_ms,
                 })

@@ -94,9 +94,13 @@ impl Broker for FakeBroker {
             offsets.push(offset);
             part.push(ConsumedRecord {
                 offset,
-                key: r.key,
-                value: r.value,
-                headers: r.headers,
+                key: r.key.map(|b| b.to_vec()),
+                value: r.value.map(|b| b.to_vec()),
+                headers: r
+                    .headers
+                    .into_iter()
+                    .map(|(k, v)| (k, v.map(|b| b.to_vec())))
+                    .collect(),
                 timestamp_ms: r.timestamp_ms,
             });
         }

@@ -6,7 +6,9 @@
 //! record is skipped and optionally logged) or fails the task with "Tolerance exceeded in error
 //! handler". The fast path — an operation that succeeds at once — is a single branch.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use strait_api::{ConnectError, SourceRecord};
 
@@ -125,7 +127,7 @@ impl ErrorPolicy {
                 Err(e) if e.is_retriable() => err = e,
                 Err(e) => return Err(e),
             }
-            delay *= 2;
+            delay = (delay * 2).min(Duration::from_millis(self.retry_delay_max_ms));
         }
     }
 

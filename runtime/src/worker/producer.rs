@@ -105,7 +105,13 @@ impl TaskProducer {
         match (explicit, key) {
             (Some(p), _) => p,
             (None, Some(k)) => partitioner::partition_for_key(k, count),
-            (None, None) => *self.sticky.entry(topic.to_string()).or_insert(0) % count.max(1),
+            (None, None) => match self.sticky.get(topic) {
+                Some(p) => *p % count.max(1),
+                None => {
+                    self.sticky.insert(topic.to_string(), 0);
+                    0
+                }
+            },
         }
     }
 

@@ -90,18 +90,22 @@ pub struct SourceTaskRunner {
 
 /// A record on its way to the broker, with what is needed to commit it.
 struct Pending {
-    /// The record as polled (before transforms), for `commit_record`.
-    original: Option<SourceRecord>,
-    /// Where to send it; `None` when a transform dropped it or a tolerated error skipped it.
-    dest: Option<(String, i32)>,
-    partition: Arc<OffsetMap>,
-    offset: OffsetMap,
+    /// The record as polled (before transforms): for `commit_record`, and its source offset
+    /// becomes committable once acknowledged.
+    original: SourceRecord,
+    /// Index of its destination in the batch's send list; `None` when a transform dropped it or
+    /// a tolerated error skipped it.
+    dest: Option<usize>,
 }
 
-/// A batch being produced in the background.
+/// One destination partition of a batch and the records for it, in order.
+type Send = ((String, i32), Vec<ProduceRecord>);
+
+/// A batch being produced in the background; the handle yields, per destination index, the
+/// offsets the broker assigned.
 struct InFlight {
     pending: Vec<Pending>,
-    handle: JoinHandle<Result<Vec<((String, i32), Vec<i64>)>, KafkaError>>,
+    handle: JoinHandle<Result<Vec<(usize, (String, i32), Vec<i64>)>, KafkaError>>,
 }
 
 /// Committable offsets per source partition, in first-seen order.
@@ -221,13 +225,13 @@ impl SourceTaskRunner {
                 let broker = self.producer.broker();
                 let handle = tokio::spawn(async move {
                     let mut sets = tokio::task::JoinSet::new();
-                    for ((topic, partition), records) in sends {
+                    for (index, ((topic, partition), records)) in sends.into_iter().enumerate() {
                         let broker = broker.clone();
                         sets.spawn(async move {
                             let offsets =
                                 produce_with_retry(broker.as_ref(), &topic, partition, records)
                                     .await?;
-                            Ok::<_, KafkaError>(((topic, partition), offsets))
+                            Ok::<_, KafkaError>((index, (topic, partition), offsets))
                         });
                     }
                     let mut acked = Vec::new();
@@ -264,50 +268,46 @@ impl SourceTaskRunner {
     }
 
     /// Transforms and converts a polled batch, grouping produce records by destination.
-    #[allow(clippy::type_complexity)]
     async fn prepare(
         &mut self,
         batch: Vec<SourceRecord>,
-    ) -> Result<(Vec<Pending>, Vec<((String, i32), Vec<ProduceRecord>)>), ConnectError> {
+    ) -> Result<(Vec<Pending>, Vec<Send>), ConnectError> {
         let now = chrono::Utc::now().timestamp_millis();
         let task_name = self.id.to_string();
         let mut pending = Vec::with_capacity(batch.len());
-        let mut sends: Vec<((String, i32), Vec<ProduceRecord>)> = Vec::new();
+        let mut sends: Vec<Send> = Vec::new();
         let transforms = !self.chain.is_empty();
-        for record in batch {
-            let partition = record.source_partition.clone();
-            let offset = record.source_offset.clone();
-            let (original, record) = if transforms {
+        for original in batch {
+            // With transforms, the polled record is kept for commit_record and a transformed
+            // copy is sent; without, the polled record is the one sent.
+            let transformed = if transforms {
                 let chain = &mut self.chain;
                 let out = self
                     .policy
-                    .run(&task_name, Stage::Transformation, &record, || {
-                        chain.apply(record.clone())
+                    .run(&task_name, Stage::Transformation, &original, || {
+                        chain.apply(original.clone())
                     })
                     .await?;
                 match out {
-                    Outcome::Done(Some(r)) => (Some(record), r),
+                    Outcome::Done(Some(r)) => Some(r),
                     Outcome::Done(None) | Outcome::Skipped => {
                         pending.push(Pending {
-                            original: Some(record),
+                            original,
                             dest: None,
-                            partition,
-                            offset,
                         });
                         continue;
                     }
                 }
             } else {
-                (None, record)
+                None
             };
+            let record = transformed.as_ref().unwrap_or(&original);
             let Some(produce) =
-                convert(&self.converters, &self.policy, &task_name, &record, now).await?
+                convert(&self.converters, &self.policy, &task_name, record, now).await?
             else {
                 pending.push(Pending {
-                    original: Some(original.unwrap_or(record)),
+                    original,
                     dest: None,
-                    partition,
-                    offset,
                 });
                 continue;
             };
@@ -321,19 +321,22 @@ impl SourceTaskRunner {
                 produce.key.as_deref(),
                 count,
             );
-            match sends
-                .iter_mut()
-                .find(|((t, q), _)| *q == p && *t == record.topic)
+            let index = match sends
+                .iter()
+                .position(|((t, q), _)| *q == p && *t == record.topic)
             {
-                Some((_, list)) => list.push(produce),
-                None => sends.push(((record.topic.clone(), p), vec![produce])),
-            }
-            let dest = Some((record.topic.clone(), p));
+                Some(i) => {
+                    sends[i].1.push(produce);
+                    i
+                }
+                None => {
+                    sends.push(((record.topic.clone(), p), vec![produce]));
+                    sends.len() - 1
+                }
+            };
             pending.push(Pending {
-                original: Some(original.unwrap_or(record)),
-                dest,
-                partition,
-                offset,
+                original,
+                dest: Some(index),
             });
         }
         self.producer.rotate_sticky();
@@ -363,27 +366,32 @@ impl SourceTaskRunner {
             }
             Err(e) => return Err(ConnectError::fatal(format!("produce task failed: {e}"))),
         };
-        // Offsets handed out per destination partition, in the order records were queued.
-        let mut cursors: Vec<((String, i32), std::vec::IntoIter<i64>)> = acked
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(d, o)| (d, o.into_iter()))
-            .collect();
-        for p in pending {
-            let metadata = p.dest.as_ref().and_then(|(t, part)| {
-                let (_, it) = cursors
-                    .iter_mut()
-                    .find(|((ct, cp), _)| cp == part && ct == t)?;
-                it.next().map(|offset| RecordMetadata {
-                    topic: t.clone(),
-                    partition: *part,
-                    offset,
-                })
-            });
-            if let Some(original) = &p.original {
-                self.task.commit_record(original, metadata.as_ref())?;
+        // Per destination, the broker's offsets in the order its records were queued; one
+        // metadata value per destination whose offset is advanced record by record.
+        let mut dests: Vec<Option<(RecordMetadata, std::vec::IntoIter<i64>)>> = Vec::new();
+        for (index, (topic, partition), offsets) in acked.unwrap_or_default() {
+            if dests.len() <= index {
+                dests.resize_with(index + 1, || None);
             }
-            buffer.update(&p.partition, p.offset);
+            let metadata = RecordMetadata {
+                topic,
+                partition,
+                offset: -1,
+            };
+            dests[index] = Some((metadata, offsets.into_iter()));
+        }
+        for Pending { mut original, dest } in pending {
+            let slot = dest.and_then(|i| dests.get_mut(i)).and_then(Option::as_mut);
+            let metadata = match slot {
+                Some((metadata, offsets)) => offsets.next().map(|offset| {
+                    metadata.offset = offset;
+                    &*metadata
+                }),
+                None => None,
+            };
+            self.task.commit_record(&original, metadata)?;
+            let offset = std::mem::take(&mut original.source_offset);
+            buffer.update(&original.source_partition, offset);
         }
         Ok(())
     }
@@ -458,7 +466,7 @@ async fn convert(
             })
             .await?
         {
-            Outcome::Done(bytes) => headers.push((h.key.clone(), bytes)),
+            Outcome::Done(bytes) => headers.push((h.key.clone(), bytes.map(Into::into))),
             Outcome::Skipped => return Ok(None),
         }
     }
@@ -475,8 +483,8 @@ async fn convert(
         Some(t) => t,
     };
     Ok(Some(ProduceRecord {
-        key,
-        value,
+        key: key.map(Into::into),
+        value: value.map(Into::into),
         headers,
         timestamp_ms,
     }))

@@ -345,13 +345,21 @@ impl Inner {
             Ok(changed) => {
                 // Also (re)start when tasks are not all running, e.g. after a failed start.
                 if changed || slot.tasks.len() != slot.stored.tasks.len() {
-                    tracing::info!(connector = name, tasks = slot.stored.tasks.len(), changed, "starting tasks");
+                    tracing::info!(
+                        connector = name,
+                        tasks = slot.stored.tasks.len(),
+                        changed,
+                        "starting tasks"
+                    );
                     let target = slot.stored.target;
                     self.stop_tasks(name, slot, true).await;
                     self.start_tasks(name, slot, target).await;
                 }
             }
-            Err(e) => self.set_connector_status(name, State::Failed, Some(e.chain())).await,
+            Err(e) => {
+                self.set_connector_status(name, State::Failed, Some(e.chain()))
+                    .await
+            }
         }
     }
 
@@ -373,11 +381,17 @@ async fn stop_instance(name: &str, slot: &mut ConnectorSlot) {
 }
 
 /// The `task.class` Kafka writes into every task config.
-fn task_class(connector: &dyn SourceConnector, registry: &strait_api::PluginRegistry, class: &str) -> String {
+fn task_class(
+    connector: &dyn SourceConnector,
+    registry: &strait_api::PluginRegistry,
+    class: &str,
+) -> String {
     if let Some(c) = connector.task_class() {
         return c.to_string();
     }
-    let java = registry.find(&[strait_api::PluginKind::Source], class).map_or(class, |d| d.class);
+    let java = registry
+        .find(&[strait_api::PluginKind::Source], class)
+        .map_or(class, |d| d.class);
     match java.strip_suffix("Connector") {
         Some(stem) => format!("{stem}Task"),
         None => format!("{java}Task"),
