@@ -14,6 +14,8 @@ pub fn registry() -> PluginRegistry {
     // Source connectors.
     r.add(strait_connectors::file::plugin());
     r.add(strait_connectors::dynamodb::plugin());
+    r.add(strait_connectors::mysql::plugin());
+    r.add(strait_connectors::mysql::mariadb_plugin());
     // Transformations.
     r.add(strait_smt::filter::plugin());
     r.add(strait_smt::regex_router::plugin());

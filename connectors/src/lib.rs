@@ -11,3 +11,4 @@
 
 pub mod dynamodb;
 pub mod file;
+pub mod mysql;

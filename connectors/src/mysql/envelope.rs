@@ -1,0 +1,598 @@
+//! Debezium's change records: key, row, `source` block and envelope schemas, built once per
+//! table version, and the records of each operation.
+//!
+//! Field order and optionality are part of the format (Avro and schema registries compare
+//! them), so they follow Debezium's builders exactly: the envelope is `before, after, source,
+//! transaction, op, ts_ms, ts_us, ts_ns` (version 2), the source block is
+//! `version, connector, name, ts_ms, snapshot, db, sequence, ts_us, ts_ns, table, server_id, gtid,
+//! file, pos, row, thread, query`, row structs are optional and key structs required. A
+//! [`TableSchemas`] owns every schema and column converter of one table version, so the per-row
+//! work is converting cells and filling pre-shaped structs.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use strait_api::{
+    Headers, OffsetMap, Schema, SchemaBuilder, SchemaType, SourceRecord, Struct, Value,
+};
+
+use super::config::{ConnectorFlavor, MySqlSourceConfig};
+use super::filters::PatternList;
+use super::offset::SourcePosition;
+use super::schema::{TableDef, TableId};
+use super::types::{Cell, ColumnConverter, ColumnMappers, Origin, UnsupportedType};
+
+/// The Debezium release whose record format Strait reproduces; written into `source.version`.
+pub const DEBEZIUM_VERSION: &str = "3.6.1.Final";
+/// Envelope schema version since Debezium 2.6 (when `ts_us`/`ts_ns` were added).
+pub const ENVELOPE_VERSION: i32 = 2;
+/// Values of the `snapshot` source field, in Debezium's `SnapshotRecord` order.
+pub const SNAPSHOT_ALLOWED: &str =
+    "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental";
+/// Header carrying the new key on the delete of a primary-key change.
+pub const NEW_KEY_HEADER: &str = "__debezium.newkey";
+/// Header carrying the old key on the create of a primary-key change.
+pub const OLD_KEY_HEADER: &str = "__debezium.oldkey";
+
+/// The `snapshot` field of the source block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnapshotMarker {
+    True,
+    First,
+    FirstInDataCollection,
+    LastInDataCollection,
+    Last,
+}
+
+impl SnapshotMarker {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::True => "true",
+            Self::First => "first",
+            Self::FirstInDataCollection => "first_in_data_collection",
+            Self::LastInDataCollection => "last_in_data_collection",
+            Self::Last => "last",
+        }
+    }
+
+    /// Debezium's `SnapshotMarkerResolver`.
+    pub fn resolve(
+        first_in_snapshot: bool,
+        last_in_snapshot: bool,
+        first_in_table: bool,
+        last_in_table: bool,
+    ) -> Self {
+        if last_in_snapshot {
+            Self::Last
+        } else if first_in_snapshot {
+            Self::First
+        } else if last_in_table {
+            Self::LastInDataCollection
+        } else if first_in_table {
+            Self::FirstInDataCollection
+        } else {
+            Self::True
+        }
+    }
+}
+
+/// Change operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Read,
+    Create,
+    Update,
+    Delete,
+    Truncate,
+}
+
+impl Op {
+    /// The `op` code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Read => "r",
+            Self::Create => "c",
+            Self::Update => "u",
+            Self::Delete => "d",
+            Self::Truncate => "t",
+        }
+    }
+}
+
+/// The connector-wide pieces every record shares: the source block schema and the constant
+/// values and headers.
+#[derive(Clone, Debug)]
+pub struct RecordContext {
+    pub source_schema: Schema,
+    pub transaction_schema: Schema,
+    pub connector: &'static str,
+    pub server_name: String,
+    pub partition: Arc<OffsetMap>,
+    /// The `__debezium.context.*` headers, when enabled.
+    pub context_headers: Headers,
+    pub tombstones_on_delete: bool,
+}
+
+/// The `source` schema of a connector flavor.
+pub fn source_schema(flavor: ConnectorFlavor) -> Schema {
+    let snapshot = SchemaBuilder::new(SchemaType::String)
+        .name("io.debezium.data.Enum")
+        .version(1)
+        .parameter("allowed", SNAPSHOT_ALLOWED)
+        .default_value(Value::String("false".into()))
+        .optional()
+        .build();
+    SchemaBuilder::struct_()
+        .name(format!("io.debezium.connector.{}.Source", flavor.name()))
+        .version(1)
+        .field("version", Schema::string())
+        .field("connector", Schema::string())
+        .field("name", Schema::string())
+        .field("ts_ms", Schema::int64())
+        .field("snapshot", snapshot)
+        .field("db", Schema::string())
+        .field("sequence", Schema::optional_string())
+        .field("ts_us", Schema::optional_int64())
+        .field("ts_ns", Schema::optional_int64())
+        .field("table", Schema::optional_string())
+        .field("server_id", Schema::int64())
+        .field("gtid", Schema::optional_string())
+        .field("file", Schema::string())
+        .field("pos", Schema::int64())
+        .field("row", Schema::int32())
+        .field("thread", Schema::optional_int64())
+        .field("query", Schema::optional_string())
+        .build()
+}
+
+/// Debezium's `event.block` transaction schema (always in the envelope, null unless
+/// transaction metadata is on).
+pub fn transaction_schema() -> Schema {
+    SchemaBuilder::struct_()
+        .optional()
+        .name("event.block")
+        .version(1)
+        .field("id", Schema::string())
+        .field("total_order", Schema::int64())
+        .field("data_collection_order", Schema::int64())
+        .build()
+}
+
+/// Now as `(ms, µs, ns)` since the epoch.
+pub fn now_stamps() -> (i64, i64, i64) {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    stamps(i64::try_from(d.as_secs()).unwrap_or(0), d.subsec_nanos())
+}
+
+/// `(ms, µs, ns)` of an instant, as Debezium computes them from a Java `Instant`.
+pub fn stamps(secs: i64, nanos: u32) -> (i64, i64, i64) {
+    let n = i64::from(nanos);
+    (
+        secs * 1000 + n / 1_000_000,
+        secs * 1_000_000 + n / 1000,
+        secs.saturating_mul(1_000_000_000).saturating_add(n),
+    )
+}
+
+impl RecordContext {
+    /// The shared context of a connector.
+    pub fn new(
+        config: &MySqlSourceConfig,
+        flavor: ConnectorFlavor,
+        task: u32,
+        run_id: &str,
+    ) -> Self {
+        let mut context_headers = Headers::new();
+        if config.extended_headers {
+            let s = || Some(Schema::string());
+            context_headers.add(
+                "__debezium.context.connectorLogicalName",
+                s(),
+                Value::String(config.topic_prefix.clone()),
+            );
+            context_headers.add(
+                "__debezium.context.taskId",
+                s(),
+                Value::String(task.to_string()),
+            );
+            context_headers.add(
+                "__debezium.context.connectorName",
+                s(),
+                Value::String(flavor.name().into()),
+            );
+            context_headers.add(
+                "__debezium.context.runId",
+                s(),
+                Value::String(run_id.into()),
+            );
+        }
+        Self {
+            source_schema: source_schema(flavor),
+            transaction_schema: transaction_schema(),
+            connector: flavor.name(),
+            server_name: config.topic_prefix.clone(),
+            partition: super::offset::source_partition(&config.topic_prefix),
+            context_headers,
+            tombstones_on_delete: config.tombstones_on_delete,
+        }
+    }
+
+    /// The `source` block for an event of `db.table` at `position`.
+    pub fn source(
+        &self,
+        position: &SourcePosition,
+        db: &str,
+        table: Option<&str>,
+        snapshot: Option<SnapshotMarker>,
+    ) -> Struct {
+        let (secs, nanos) = position.ts.unwrap_or_else(|| {
+            let d = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default();
+            (i64::try_from(d.as_secs()).unwrap_or(0), d.subsec_nanos())
+        });
+        let (ms, us, ns) = stamps(secs, nanos);
+        let mut s = Struct::new(self.source_schema.clone());
+        s.put_index(0, Value::String(DEBEZIUM_VERSION.into()));
+        s.put_index(1, Value::String(self.connector.into()));
+        s.put_index(2, Value::String(self.server_name.clone()));
+        s.put_index(3, Value::Int64(ms));
+        if let Some(marker) = snapshot {
+            s.put_index(4, Value::String(marker.as_str().into()));
+        }
+        s.put_index(5, Value::String(db.into()));
+        s.put_index(7, Value::Int64(us));
+        s.put_index(8, Value::Int64(ns));
+        if let Some(t) = table {
+            s.put_index(9, Value::String(t.into()));
+        }
+        s.put_index(
+            10,
+            Value::Int64(i64::try_from(position.server_id).unwrap_or(0)),
+        );
+        if let Some(g) = &position.gtid {
+            s.put_index(11, Value::String(g.clone()));
+        }
+        s.put_index(12, Value::String(position.file.clone()));
+        s.put_index(13, Value::Int64(i64::try_from(position.pos).unwrap_or(0)));
+        s.put_index(14, Value::Int32(i32::try_from(position.row).unwrap_or(0)));
+        if let Some(t) = position.thread {
+            s.put_index(15, Value::Int64(t));
+        }
+        s
+    }
+
+    /// Sets the `snapshot` field of a record's source block (the last snapshot record is
+    /// rewritten to `last` once the snapshot knows it is last).
+    pub fn mark_snapshot(record: &mut SourceRecord, marker: SnapshotMarker) {
+        if let Value::Struct(envelope) = &mut record.value {
+            if let Some(Value::Struct(source)) = envelope.get_without_default("source").cloned() {
+                let mut source = source;
+                source.put_index(4, Value::String(marker.as_str().into()));
+                envelope.put_index(2, Value::Struct(source));
+            }
+        }
+    }
+}
+
+/// A table's record schemas and converters for one version of its definition.
+#[derive(Debug)]
+pub struct TableSchemas {
+    pub id: TableId,
+    pub topic: String,
+    pub key_schema: Option<Schema>,
+    pub value_schema: Schema,
+    pub envelope_schema: Schema,
+    /// One converter per table column, in table order.
+    pub columns: Vec<ColumnConverter>,
+    /// Converters of the key columns (no column mappers, as Debezium's key fields).
+    key_columns: Vec<(usize, ColumnConverter)>,
+    /// Table column index of each value field.
+    value_columns: Vec<usize>,
+    /// Whether any key column has a mapper, so key values need their own conversion.
+    key_needs_own_conversion: bool,
+}
+
+fn mappers_for(rules: &[(PatternList, usize)], name: &str) -> Option<usize> {
+    rules.iter().find(|(p, _)| p.matches(name)).map(|(_, n)| *n)
+}
+
+impl TableSchemas {
+    /// Builds every schema of `table` under `config`.
+    ///
+    /// # Errors
+    /// A column whose type cannot be represented.
+    pub fn new(
+        table: &TableDef,
+        config: &MySqlSourceConfig,
+        context: &RecordContext,
+    ) -> Result<Self, UnsupportedType> {
+        let topic = config.data_topic(&table.id.db, &table.id.table);
+        let masks: Vec<(PatternList, usize)> = config
+            .masks
+            .iter()
+            .map(|r| (r.columns.clone(), r.length))
+            .collect();
+        let truncations: Vec<(PatternList, usize)> = config
+            .truncations
+            .iter()
+            .map(|r| (r.columns.clone(), r.length))
+            .collect();
+        let mut columns = Vec::with_capacity(table.columns.len());
+        let mut value_builder = SchemaBuilder::struct_().name(format!("{topic}.Value"));
+        let mut value_columns = Vec::new();
+        let mut any_mapper = Vec::with_capacity(table.columns.len());
+        for (i, col) in table.columns.iter().enumerate() {
+            let full = format!("{}.{}.{}", table.id.db, table.id.table, col.name);
+            let mappers = ColumnMappers {
+                truncate_to: mappers_for(&truncations, &full),
+                mask_with: mappers_for(&masks, &full),
+            };
+            any_mapper.push(mappers != ColumnMappers::default());
+            let conv =
+                ColumnConverter::new(col, &config.values, mappers, config.include_schema_comments)?;
+            if config
+                .filters
+                .column_included(&table.id.db, &table.id.table, &col.name)
+            {
+                value_builder = value_builder.field(col.name.clone(), conv.schema.clone());
+                value_columns.push(i);
+            }
+            columns.push(conv);
+        }
+        let value_schema = value_builder.optional().build();
+
+        let names = table.column_names();
+        let key_names: Vec<String> =
+            match config
+                .key_columns
+                .key_for(&table.id.db, &table.id.table, &names)
+            {
+                Some(k) => k.into_iter().map(str::to_string).collect(),
+                None => table.primary_key.clone(),
+            };
+        let mut key_columns = Vec::new();
+        let mut key_builder = SchemaBuilder::struct_().name(format!("{topic}.Key"));
+        for name in &key_names {
+            if let Some(i) = table.columns.iter().position(|c| &c.name == name) {
+                let conv = ColumnConverter::new(
+                    &table.columns[i],
+                    &config.values,
+                    ColumnMappers::default(),
+                    config.include_schema_comments,
+                )?;
+                key_builder = key_builder.field(name.clone(), conv.schema.clone());
+                key_columns.push((i, conv));
+            }
+        }
+        let key_schema = (!key_columns.is_empty()).then(|| key_builder.build());
+        let key_needs_own_conversion = key_columns.iter().any(|(i, _)| any_mapper[*i]);
+
+        let envelope_schema = SchemaBuilder::struct_()
+            .name(format!("{topic}.Envelope"))
+            .version(ENVELOPE_VERSION)
+            .field("before", value_schema.clone())
+            .field("after", value_schema.clone())
+            .field("source", context.source_schema.clone())
+            .field("transaction", context.transaction_schema.clone())
+            .field("op", Schema::string())
+            .field("ts_ms", Schema::optional_int64())
+            .field("ts_us", Schema::optional_int64())
+            .field("ts_ns", Schema::optional_int64())
+            .build();
+        Ok(Self {
+            id: table.id.clone(),
+            topic,
+            key_schema,
+            value_schema,
+            envelope_schema,
+            columns,
+            key_columns,
+            value_columns,
+            key_needs_own_conversion,
+        })
+    }
+
+    /// Converts a row of cells (one per table column) into the row values.
+    ///
+    /// # Errors
+    /// `(column name, reason)` of the first cell that cannot be converted.
+    pub fn convert_row(
+        &self,
+        cells: &[Cell<'_>],
+        origin: Origin,
+        out: &mut Vec<Value>,
+    ) -> Result<(), (String, String)> {
+        out.clear();
+        for (conv, cell) in self.columns.iter().zip(cells) {
+            let v = conv
+                .convert(cell.clone(), origin)
+                .map_err(|e| (conv.name.clone(), e))?;
+            out.push(v);
+        }
+        Ok(())
+    }
+
+    /// The key struct of a row, from its converted values (and its cells when a key column
+    /// has a mapper).
+    pub fn key(
+        &self,
+        values: &[Value],
+        cells: &[Cell<'_>],
+        origin: Origin,
+    ) -> Result<Option<Struct>, (String, String)> {
+        let Some(schema) = &self.key_schema else {
+            return Ok(None);
+        };
+        let mut key = Struct::new(schema.clone());
+        for (slot, (i, conv)) in self.key_columns.iter().enumerate() {
+            let v = if self.key_needs_own_conversion {
+                conv.convert(cells[*i].clone(), origin)
+                    .map_err(|e| (conv.name.clone(), e))?
+            } else {
+                values[*i].clone()
+            };
+            key.put_index(slot, v);
+        }
+        Ok(Some(key))
+    }
+
+    /// The row struct of converted values.
+    pub fn row(&self, values: &[Value]) -> Struct {
+        let mut row = Struct::new(self.value_schema.clone());
+        for (slot, i) in self.value_columns.iter().enumerate() {
+            row.put_index(slot, values[*i].clone());
+        }
+        row
+    }
+
+    /// The envelope value of a change.
+    pub fn envelope(
+        &self,
+        op: Op,
+        before: Option<Struct>,
+        after: Option<Struct>,
+        source: Struct,
+    ) -> Struct {
+        let (ms, us, ns) = now_stamps();
+        let mut e = Struct::new(self.envelope_schema.clone());
+        if let Some(b) = before {
+            e.put_index(0, Value::Struct(b));
+        }
+        if let Some(a) = after {
+            e.put_index(1, Value::Struct(a));
+        }
+        e.put_index(2, Value::Struct(source));
+        e.put_index(4, Value::String(op.code().into()));
+        e.put_index(5, Value::Int64(ms));
+        e.put_index(6, Value::Int64(us));
+        e.put_index(7, Value::Int64(ns));
+        e
+    }
+
+    /// A data record of this table.
+    pub fn record(
+        &self,
+        context: &RecordContext,
+        key: Option<Struct>,
+        envelope: Struct,
+        offset: OffsetMap,
+        extra_header: Option<(&str, Struct)>,
+    ) -> SourceRecord {
+        let mut headers = Headers::new();
+        if let Some((name, key)) = extra_header {
+            headers.add(name, self.key_schema.clone(), Value::Struct(key));
+        }
+        for h in &context.context_headers {
+            headers.add(h.key.clone(), h.schema.clone(), h.value.clone());
+        }
+        SourceRecord {
+            source_partition: context.partition.clone(),
+            source_offset: offset,
+            topic: self.topic.clone(),
+            kafka_partition: None,
+            key_schema: key.as_ref().and(self.key_schema.clone()),
+            key: key.map_or(Value::Null, Value::Struct),
+            value_schema: Some(self.envelope_schema.clone()),
+            value: Value::Struct(envelope),
+            timestamp: None,
+            headers,
+        }
+    }
+
+    /// The tombstone following a delete: same topic, key and headers, null value.
+    pub fn tombstone(delete: &SourceRecord) -> SourceRecord {
+        SourceRecord {
+            value_schema: None,
+            value: Value::Null,
+            ..delete.clone()
+        }
+    }
+
+    /// A truncate record: no key, an envelope with only `source`, `op` and the timestamps.
+    pub fn truncate_record(
+        &self,
+        context: &RecordContext,
+        source: Struct,
+        offset: OffsetMap,
+    ) -> SourceRecord {
+        let envelope = self.envelope(Op::Truncate, None, None, source);
+        let mut record = self.record(context, None, envelope, offset, None);
+        record.key_schema = None;
+        record
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_schema_fields_are_in_debeziums_order() {
+        let s = source_schema(ConnectorFlavor::MySql);
+        let names: Vec<&str> = s.fields().iter().map(|f| f.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "version",
+                "connector",
+                "name",
+                "ts_ms",
+                "snapshot",
+                "db",
+                "sequence",
+                "ts_us",
+                "ts_ns",
+                "table",
+                "server_id",
+                "gtid",
+                "file",
+                "pos",
+                "row",
+                "thread",
+                "query"
+            ]
+        );
+        assert_eq!(s.name(), Some("io.debezium.connector.mysql.Source"));
+        assert_eq!(
+            source_schema(ConnectorFlavor::MariaDb).name(),
+            Some("io.debezium.connector.mariadb.Source")
+        );
+        let snapshot = s.field("snapshot").unwrap().schema();
+        assert!(snapshot.is_optional());
+        assert_eq!(
+            snapshot.default_value(),
+            Some(&Value::String("false".into()))
+        );
+    }
+
+    #[test]
+    fn snapshot_markers_resolve_in_debeziums_precedence() {
+        use SnapshotMarker::*;
+        assert_eq!(SnapshotMarker::resolve(true, true, true, true), Last);
+        assert_eq!(SnapshotMarker::resolve(true, false, true, false), First);
+        assert_eq!(
+            SnapshotMarker::resolve(false, false, true, true),
+            LastInDataCollection
+        );
+        assert_eq!(
+            SnapshotMarker::resolve(false, false, true, false),
+            FirstInDataCollection
+        );
+        assert_eq!(SnapshotMarker::resolve(false, false, false, false), True);
+    }
+
+    #[test]
+    fn stamps_split_like_java_instant() {
+        assert_eq!(
+            stamps(1_700_000_000, 123_456_789),
+            (
+                1_700_000_000_123,
+                1_700_000_000_123_456,
+                1_700_000_000_123_456_789
+            )
+        );
+    }
+}

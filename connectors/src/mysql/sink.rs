@@ -1,0 +1,89 @@
+//! The bounded queue between the reader (snapshot and binlog) and the task's `poll`.
+//!
+//! Debezium decouples its reader thread from Kafka Connect's polling with a bounded queue
+//! (`max.queue.size`) drained in batches of `max.batch.size`; this is the same shape. The reader
+//! accumulates records and hands over whole batches, so a full queue stops the reader (and, with
+//! it, reading from the server) instead of growing memory. The sink remembers the offset of the
+//! last record it handed over: after a lost connection the reader resumes from there, because
+//! everything before it will reach Kafka and nothing after it was queued.
+
+use strait_api::{ConnectError, OffsetMap, SourceRecord};
+use tokio::sync::mpsc;
+
+/// What travels from the reader to `poll`.
+pub type Batch = Result<Vec<SourceRecord>, ConnectError>;
+
+/// The receiving task is gone: the reader should stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the task was stopped")]
+pub struct Stopped;
+
+/// The reader's end of the queue.
+pub struct Sink {
+    tx: mpsc::Sender<Batch>,
+    pending: Vec<SourceRecord>,
+    batch_size: usize,
+    last_sent: Option<OffsetMap>,
+}
+
+impl Sink {
+    /// A sink handing over batches of at most `batch_size` records.
+    pub fn new(tx: mpsc::Sender<Batch>, batch_size: usize) -> Self {
+        Self {
+            tx,
+            pending: Vec::with_capacity(batch_size),
+            batch_size: batch_size.max(1),
+            last_sent: None,
+        }
+    }
+
+    /// Queues a record, handing over a batch when it is full.
+    ///
+    /// # Errors
+    /// [`Stopped`] when the task is gone.
+    pub async fn push(&mut self, record: SourceRecord) -> Result<(), Stopped> {
+        self.pending.push(record);
+        if self.pending.len() >= self.batch_size {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Hands over what is pending.
+    ///
+    /// # Errors
+    /// [`Stopped`] when the task is gone.
+    pub async fn flush(&mut self) -> Result<(), Stopped> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(self.batch_size));
+        let last = batch.last().map(|r| r.source_offset.clone());
+        self.tx.send(Ok(batch)).await.map_err(|_| Stopped)?;
+        if last.is_some() {
+            self.last_sent = last;
+        }
+        Ok(())
+    }
+
+    /// Drops records not handed over yet (the reader will read them again).
+    pub fn discard_pending(&mut self) {
+        self.pending.clear();
+    }
+
+    /// Whether records wait to be handed over.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// The offset of the last record handed over.
+    pub fn last_sent(&self) -> Option<&OffsetMap> {
+        self.last_sent.as_ref()
+    }
+
+    /// Reports an error to `poll`.
+    pub async fn fail(&mut self, error: ConnectError) {
+        let _ = self.flush().await;
+        let _ = self.tx.send(Err(error)).await;
+    }
+}

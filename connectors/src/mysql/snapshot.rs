@@ -1,0 +1,319 @@
+//! The initial snapshot: every captured row as an `op: r` record, taken at a consistent cut
+//! whose binlog position streaming starts from, so snapshot and stream neither lose nor repeat
+//! a change.
+//!
+//! The cut follows Debezium's `minimal` locking: `FLUSH TABLES WITH READ LOCK` (or, where the
+//! global lock is refused as on RDS, a read lock on the captured tables), a `REPEATABLE READ`
+//! transaction `WITH CONSISTENT SNAPSHOT`, the binlog position and GTIDs and the table model read
+//! under the lock, then the lock released (`extended` keeps it to the end, `none` takes none) and
+//! every table read inside the transaction. Rows are streamed from the server one at a time —
+//! nothing holds a table in memory — with one record of look-ahead, which is what it takes to
+//! mark the first and last records of each table and of the whole snapshot the way Debezium
+//! does, and to write the last record's offset without the `snapshot` key (that is how Debezium
+//! records a completed snapshot).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Row};
+use strait_api::{ConnectError, SourceRecord};
+
+use super::binlog::ReadError;
+use super::catalog::Catalog;
+use super::config::{LockingMode, MySqlSourceConfig};
+use super::connection::{self, BinlogPosition, ServerInfo};
+use super::envelope::{Op, RecordContext, SnapshotMarker, TableSchemas};
+use super::offset::{BinlogOffset, SourcePosition};
+use super::schema::{load_tables, TableDef};
+use super::sink::Sink;
+use super::types::{Cell, Origin};
+
+/// How often progress is logged while a table is read.
+const PROGRESS_EVERY: Duration = Duration::from_secs(10);
+
+fn quote_ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+fn retriable(what: &str) -> impl Fn(mysql_async::Error) -> ConnectError + '_ {
+    move |e| ConnectError::retriable_from(format!("snapshot: {what} failed"), e)
+}
+
+/// Holds back the latest record so the snapshot's last one can be rewritten.
+struct LastRecordBuffer {
+    held: Option<SourceRecord>,
+    emitted: u64,
+}
+
+impl LastRecordBuffer {
+    async fn push(&mut self, record: SourceRecord, sink: &mut Sink) -> Result<(), ReadError> {
+        if let Some(previous) = self.held.replace(record) {
+            sink.push(previous).await?;
+        }
+        self.emitted += 1;
+        Ok(())
+    }
+
+    /// Marks the last record `last` and removes `snapshot` from its offset.
+    async fn finish(&mut self, sink: &mut Sink) -> Result<(), ReadError> {
+        if let Some(mut last) = self.held.take() {
+            RecordContext::mark_snapshot(&mut last, SnapshotMarker::Last);
+            last.source_offset.remove(super::offset::SNAPSHOT_KEY);
+            sink.push(last).await?;
+        }
+        sink.flush().await?;
+        Ok(())
+    }
+}
+
+/// Takes a snapshot (rows only when `with_data`) and returns the offset streaming starts from.
+///
+/// # Errors
+/// Why the snapshot failed; a lost connection is retriable and the snapshot starts over.
+pub async fn run(
+    config: &Arc<MySqlSourceConfig>,
+    context: &Arc<RecordContext>,
+    server: &ServerInfo,
+    catalog: &mut Catalog,
+    sink: &mut Sink,
+    with_data: bool,
+) -> Result<BinlogOffset, ReadError> {
+    let mut conn = connection::connect(&config.connection, true).await?;
+    let lock_secs = config.lock_timeout.as_secs().max(1);
+    for statement in [
+        format!("SET SESSION lock_wait_timeout = {lock_secs}"),
+        "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ".to_string(),
+        "SET SESSION time_zone = '+00:00'".to_string(),
+    ] {
+        conn.query_drop(&statement)
+            .await
+            .map_err(retriable("preparing the snapshot session"))?;
+    }
+    // Not every server has InnoDB's own timeout variable; it is only a refinement.
+    let _ = conn
+        .query_drop(format!(
+            "SET SESSION innodb_lock_wait_timeout = {lock_secs}"
+        ))
+        .await;
+
+    let table_lock = lock(config, server, &mut conn).await?;
+    conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+        .await
+        .map_err(retriable("starting the consistent snapshot transaction"))?;
+    let position = connection::binlog_position(&mut conn, server).await?;
+    let defs = load_tables(&mut conn, &config.filters, server.mariadb, None)
+        .await
+        .map_err(retriable("reading the table model"))?;
+    catalog.replace_all(&defs);
+    if config.locking_mode == LockingMode::Minimal && !table_lock {
+        conn.query_drop("UNLOCK TABLES")
+            .await
+            .map_err(retriable("releasing the global read lock"))?;
+    }
+    tracing::info!(
+        server = %config.topic_prefix,
+        file = %position.file,
+        pos = position.pos,
+        gtids = position.gtids.as_deref().unwrap_or(""),
+        tables = defs.len(),
+        data = with_data,
+        "snapshot position read"
+    );
+
+    let mut buffer = LastRecordBuffer {
+        held: None,
+        emitted: 0,
+    };
+    if with_data {
+        let tables: Vec<&TableDef> = defs
+            .iter()
+            .filter(|d| config.filters.snapshot_data_included(&d.id.db, &d.id.table))
+            .collect();
+        let count = tables.len();
+        for (order, def) in tables.into_iter().enumerate() {
+            let Some(schemas) = catalog.cached(&def.id) else {
+                return Err(ReadError::Connect(ConnectError::data(format!(
+                    "table {} cannot be snapshotted: {}",
+                    def.id,
+                    catalog_error(catalog, &mut conn, def).await
+                ))));
+            };
+            read_table(
+                context,
+                &mut conn,
+                &schemas,
+                &position,
+                (order + 1, count),
+                &mut buffer,
+                sink,
+            )
+            .await?;
+        }
+    }
+    conn.query_drop("COMMIT")
+        .await
+        .map_err(retriable("committing the snapshot transaction"))?;
+    if config.locking_mode == LockingMode::Extended || table_lock {
+        conn.query_drop("UNLOCK TABLES")
+            .await
+            .map_err(retriable("releasing the table locks"))?;
+    }
+    buffer.finish(sink).await?;
+    tracing::info!(server = %config.topic_prefix, records = buffer.emitted, "snapshot completed");
+    let _ = conn.disconnect().await;
+    Ok(BinlogOffset {
+        file: position.file,
+        pos: position.pos,
+        gtids: position.gtids,
+        ..BinlogOffset::default()
+    })
+}
+
+async fn catalog_error(catalog: &mut Catalog, conn: &mut Conn, def: &TableDef) -> String {
+    match catalog.get(conn, &def.id).await {
+        Err(e) => e.to_string(),
+        Ok(_) => "its schema could not be built".to_string(),
+    }
+}
+
+/// Takes the read lock of the locking mode; `true` when it is a per-table lock (held until the
+/// snapshot transaction ends, because `UNLOCK TABLES` would commit it).
+async fn lock(
+    config: &MySqlSourceConfig,
+    server: &ServerInfo,
+    conn: &mut Conn,
+) -> Result<bool, ReadError> {
+    if config.locking_mode == LockingMode::None {
+        return Ok(false);
+    }
+    match conn.query_drop("FLUSH TABLES WITH READ LOCK").await {
+        Ok(()) => Ok(false),
+        Err(global) => {
+            let defs = load_tables(conn, &config.filters, server.mariadb, None)
+                .await
+                .map_err(retriable("listing the tables to lock"))?;
+            if defs.is_empty() {
+                return Ok(false);
+            }
+            let names: Vec<String> = defs
+                .iter()
+                .map(|d| format!("{}.{}", quote_ident(&d.id.db), quote_ident(&d.id.table)))
+                .collect();
+            tracing::warn!(error = %global, "the global read lock was refused; locking the captured tables instead");
+            conn.query_drop(format!("FLUSH TABLES {} WITH READ LOCK", names.join(", ")))
+                .await
+                .map_err(|e| {
+                    ReadError::Connect(ConnectError::fatal(format!(
+                        "snapshot: neither the global read lock ({global}) nor table read locks \
+                         ({e}) could be taken; grant RELOAD (or LOCK TABLES), or set \
+                         snapshot.locking.mode=none if no DDL runs during the snapshot"
+                    )))
+                })?;
+            Ok(true)
+        }
+    }
+}
+
+async fn read_table(
+    context: &RecordContext,
+    conn: &mut Conn,
+    schemas: &TableSchemas,
+    position: &BinlogPosition,
+    (order, count): (usize, usize),
+    buffer: &mut LastRecordBuffer,
+    sink: &mut Sink,
+) -> Result<(), ReadError> {
+    let id = &schemas.id;
+    let estimate: Option<Row> = conn
+        .exec_first(
+            "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+            (&id.db, &id.table),
+        )
+        .await
+        .map_err(retriable("estimating the row count"))?;
+    let estimate: Option<u64> = estimate.and_then(|r| r.get_opt::<u64, _>(0).and_then(Result::ok));
+    let ts = connection::server_time(conn)
+        .await
+        .map_err(retriable("reading the server time"))?;
+    let source_position = SourcePosition {
+        file: position.file.clone(),
+        pos: position.pos,
+        ts: Some((ts, 0)),
+        ..SourcePosition::default()
+    };
+    let offset = BinlogOffset {
+        file: position.file.clone(),
+        pos: position.pos,
+        gtids: position.gtids.clone(),
+        ts_sec: Some(ts),
+        snapshot: true,
+        ..BinlogOffset::default()
+    }
+    .to_map();
+    tracing::info!(table = %id, order, count, estimated_rows = ?estimate, "snapshotting table");
+    let started = Instant::now();
+    let mut last_log = Instant::now();
+    let sql = format!(
+        "SELECT * FROM {}.{}",
+        quote_ident(&id.db),
+        quote_ident(&id.table)
+    );
+    let mut result = conn
+        .query_iter(sql)
+        .await
+        .map_err(retriable("reading a table"))?;
+    let mut current = result.next().await.map_err(retriable("reading a table"))?;
+    let mut rows: u64 = 0;
+    let mut values = Vec::with_capacity(schemas.columns.len());
+    while let Some(row) = current {
+        let next = result.next().await.map_err(retriable("reading a table"))?;
+        rows += 1;
+        let marker = SnapshotMarker::resolve(
+            order == 1 && rows == 1,
+            order == count && next.is_none(),
+            rows == 1,
+            next.is_none(),
+        );
+        let mut cells: Vec<Cell<'_>> = Vec::with_capacity(schemas.columns.len());
+        for (i, conv) in schemas.columns.iter().enumerate() {
+            let cell = match row.as_ref(i) {
+                Some(mysql_async::Value::Bytes(b)) => {
+                    Cell::from_text(&conv.kind, b).ok_or_else(|| {
+                        ConnectError::data(format!(
+                            "snapshot: table {id} row {rows}: column '{}' has an unreadable value",
+                            conv.name
+                        ))
+                    })?
+                }
+                _ => Cell::Null,
+            };
+            cells.push(cell);
+        }
+        schemas
+            .convert_row(&cells, Origin::Snapshot, &mut values)
+            .map_err(|(column, reason)| {
+                ConnectError::data(format!(
+                    "snapshot: table {id} row {rows}: column '{column}': {reason}"
+                ))
+            })?;
+        let key = schemas
+            .key(&values, &cells, Origin::Snapshot)
+            .map_err(|(column, reason)| {
+                ConnectError::data(format!(
+                    "snapshot: table {id} row {rows}: key column '{column}': {reason}"
+                ))
+            })?;
+        let source = context.source(&source_position, &id.db, Some(&id.table), Some(marker));
+        let envelope = schemas.envelope(Op::Read, None, Some(schemas.row(&values)), source);
+        let record = schemas.record(context, key, envelope, offset.clone(), None);
+        buffer.push(record, sink).await?;
+        if last_log.elapsed() >= PROGRESS_EVERY {
+            last_log = Instant::now();
+            tracing::info!(table = %id, rows, estimated_rows = ?estimate, "snapshot progress");
+        }
+        current = next;
+    }
+    tracing::info!(table = %id, rows, order, count, elapsed = ?started.elapsed(), "table snapshot finished");
+    Ok(())
+}

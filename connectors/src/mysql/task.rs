@@ -1,0 +1,379 @@
+//! The source task: a background reader that snapshots and then streams into a bounded queue,
+//! and a `poll` that drains it.
+//!
+//! The reader decides what to do from the committed offset exactly as Debezium's snapshotters
+//! do (no offset or a snapshot in progress → snapshot if the mode reads data; an offset the
+//! server no longer has → a new snapshot under `when_needed`, a FAILED task with instructions
+//! otherwise), and survives lost connections on its own: it backs off, reconnects and resumes
+//! from the offset of the last record it queued, so the task stays RUNNING and nothing is lost or
+//! read twice. Only errors a retry cannot fix reach `poll`, which fails the task.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use strait_api::{ConfigMap, ConnectError, Result, SourceRecord, SourceTask, SourceTaskContext};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::binlog::{ReadError, Streamer};
+use super::catalog::Catalog;
+use super::config::{ConnectorFlavor, MySqlSourceConfig, SnapshotMode};
+use super::connection::{self, ServerInfo};
+use super::envelope::RecordContext;
+use super::offset::{source_partition, BinlogOffset};
+use super::sink::{Batch, Sink};
+use super::snapshot;
+
+/// The first wait after a lost connection; it doubles up to `connect.keep.alive.interval.ms`.
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+
+/// Debezium's MySQL/MariaDB source task.
+pub struct MySqlSourceTask {
+    flavor: ConnectorFlavor,
+    running: Option<Running>,
+}
+
+struct Running {
+    rx: mpsc::Receiver<Batch>,
+    reader: JoinHandle<()>,
+    poll_wait: Duration,
+    finished: bool,
+}
+
+impl MySqlSourceTask {
+    /// A task of the given connector flavor.
+    pub fn new(flavor: ConnectorFlavor) -> Self {
+        Self {
+            flavor,
+            running: None,
+        }
+    }
+}
+
+impl Drop for MySqlSourceTask {
+    fn drop(&mut self) {
+        if let Some(r) = &self.running {
+            r.reader.abort();
+        }
+    }
+}
+
+#[async_trait]
+impl SourceTask for MySqlSourceTask {
+    async fn start(&mut self, config: &ConfigMap, context: SourceTaskContext) -> Result<()> {
+        let parsed = Arc::new(MySqlSourceConfig::parse(config)?);
+        let partition = source_partition(&parsed.topic_prefix);
+        let committed = match context.offsets.offset(&partition).await? {
+            Some(map) => Some(BinlogOffset::from_map(&map).map_err(|e| {
+                ConnectError::fatal(format!(
+                    "{e}; correct or reset this connector's offsets (DELETE or PATCH \
+                     /connectors/<name>/offsets) before restarting it"
+                ))
+            })?),
+            None => None,
+        };
+        let committed = match committed {
+            None if plan(parsed.snapshot_mode, None) == (Plan::Snapshot { data: false }) => {
+                // No rows to read: fix the starting position now, so every change made after
+                // `start` returns is captured even if the reader connects a little later.
+                match current_position(&parsed).await {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        tracing::warn!(error = %e.chain(), "could not read the binlog position at start; the reader will");
+                        None
+                    }
+                }
+            }
+            other => other,
+        };
+        let run_id = uuid::Uuid::new_v4().to_string();
+        let record_context = Arc::new(RecordContext::new(
+            &parsed,
+            self.flavor,
+            context.task,
+            &run_id,
+        ));
+        tracing::info!(
+            connector = %context.connector,
+            server = %parsed.topic_prefix,
+            offset = ?committed,
+            snapshot_mode = ?parsed.snapshot_mode,
+            "mysql source task starting"
+        );
+        let queue_batches = (parsed.max_queue_size / parsed.max_batch_size).max(1);
+        let (tx, rx) = mpsc::channel(queue_batches);
+        let sink = Sink::new(tx, parsed.max_batch_size);
+        let poll_wait = parsed
+            .poll_interval
+            .clamp(Duration::from_millis(10), Duration::from_secs(1));
+        let reader = tokio::spawn(read(parsed, record_context, committed, sink));
+        if let Some(old) = self.running.replace(Running {
+            rx,
+            reader,
+            poll_wait,
+            finished: false,
+        }) {
+            old.reader.abort();
+        }
+        Ok(())
+    }
+
+    async fn poll(&mut self) -> Result<Vec<SourceRecord>> {
+        let running = self.running.as_mut().ok_or_else(|| {
+            ConnectError::fatal("the MySQL source task was polled before it started")
+        })?;
+        if running.finished {
+            tokio::time::sleep(running.poll_wait).await;
+            return Ok(Vec::new());
+        }
+        match tokio::time::timeout(running.poll_wait, running.rx.recv()).await {
+            Ok(Some(Ok(batch))) => Ok(batch),
+            Ok(Some(Err(e))) => Err(e),
+            Ok(None) => {
+                running.finished = true;
+                Ok(Vec::new())
+            }
+            Err(_) => Ok(Vec::new()),
+        }
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        if let Some(r) = self.running.take() {
+            r.reader.abort();
+            let _ = r.reader.await;
+        }
+        Ok(())
+    }
+}
+
+/// The server's current binlog position as a streaming start offset.
+async fn current_position(config: &MySqlSourceConfig) -> Result<BinlogOffset> {
+    let mut conn = connection::connect(&config.connection, true).await?;
+    let server = connection::server_info(&mut conn).await.map_err(|e| {
+        connection::classify_error(&config.connection, "reading the server settings", e)
+    })?;
+    let position = connection::binlog_position(&mut conn, &server).await?;
+    let _ = conn.disconnect().await;
+    Ok(BinlogOffset {
+        file: position.file,
+        pos: position.pos,
+        gtids: position.gtids,
+        ..BinlogOffset::default()
+    })
+}
+
+/// What to do first, from the snapshot mode and the committed offset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Snapshot (rows when `data`), then stream unless the mode is `initial_only`.
+    Snapshot { data: bool },
+    /// Stream from this offset.
+    Stream(BinlogOffset),
+    /// Stream from the first binlog file the server has (`never` without an offset).
+    StreamFromOldest,
+    /// Nothing more to do (`initial_only` after its snapshot).
+    Idle,
+}
+
+/// Debezium's snapshotter decisions.
+pub fn plan(mode: SnapshotMode, committed: Option<&BinlogOffset>) -> Plan {
+    match committed {
+        None => match mode {
+            SnapshotMode::Never => Plan::StreamFromOldest,
+            m => Plan::Snapshot {
+                data: m.snapshots_data(),
+            },
+        },
+        Some(o) if o.snapshot => match mode {
+            SnapshotMode::Never => Plan::StreamFromOldest,
+            SnapshotMode::Recovery => Plan::Stream(BinlogOffset {
+                snapshot: false,
+                ..o.clone()
+            }),
+            m => Plan::Snapshot {
+                data: m.snapshots_data(),
+            },
+        },
+        Some(_) if mode == SnapshotMode::Always => Plan::Snapshot { data: true },
+        Some(_) if mode == SnapshotMode::InitialOnly => Plan::Idle,
+        Some(o) => Plan::Stream(o.clone()),
+    }
+}
+
+async fn read(
+    config: Arc<MySqlSourceConfig>,
+    context: Arc<RecordContext>,
+    committed: Option<BinlogOffset>,
+    mut sink: Sink,
+) {
+    if !config.snapshot_delay.is_zero() && committed.is_none() {
+        tokio::time::sleep(config.snapshot_delay).await;
+    }
+    let mut resume = committed;
+    let mut backoff = FIRST_BACKOFF;
+    let mut force_snapshot = false;
+    loop {
+        let outcome = read_once(&config, &context, resume.clone(), force_snapshot, &mut sink).await;
+        force_snapshot = false;
+        if let Some(last) = sink.last_sent() {
+            if let Ok(o) = BinlogOffset::from_map(last) {
+                resume = Some(o);
+                backoff = FIRST_BACKOFF;
+            }
+        }
+        match outcome {
+            Ok(()) | Err(ReadError::Stopped) => return,
+            Err(ReadError::PositionLost(message)) => {
+                if config.snapshot_mode == SnapshotMode::WhenNeeded {
+                    tracing::warn!(reason = %message, "resume position lost; taking a new snapshot (snapshot.mode=when_needed)");
+                    sink.discard_pending();
+                    force_snapshot = true;
+                    continue;
+                }
+                sink.fail(ConnectError::fatal(message)).await;
+                return;
+            }
+            Err(ReadError::Connect(e)) if e.is_retriable() && config.connection.keep_alive => {
+                sink.discard_pending();
+                tracing::warn!(error = %e.chain(), retry_in = ?backoff, "mysql source lost its connection; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff =
+                    (backoff * 2).min(config.connection.keep_alive_interval.max(FIRST_BACKOFF));
+            }
+            Err(ReadError::Connect(e)) => {
+                sink.fail(e).await;
+                return;
+            }
+        }
+    }
+}
+
+async fn read_once(
+    config: &Arc<MySqlSourceConfig>,
+    context: &Arc<RecordContext>,
+    resume: Option<BinlogOffset>,
+    force_snapshot: bool,
+    sink: &mut Sink,
+) -> std::result::Result<(), ReadError> {
+    let mut query = connection::connect(&config.connection, true).await?;
+    let server: ServerInfo = connection::server_info(&mut query).await.map_err(|e| {
+        connection::classify_error(&config.connection, "reading the server settings", e)
+    })?;
+    let mut catalog = Catalog::new(config.clone(), context.clone(), server.mariadb);
+    let plan = if force_snapshot {
+        Plan::Snapshot { data: true }
+    } else {
+        plan(config.snapshot_mode, resume.as_ref())
+    };
+    tracing::info!(plan = ?plan, server_version = %server.version, "mysql source plan");
+    let start = match plan {
+        Plan::Idle => return Ok(()),
+        Plan::Snapshot { data } => {
+            let start = snapshot::run(config, context, &server, &mut catalog, sink, data).await?;
+            if config.snapshot_mode == SnapshotMode::InitialOnly {
+                return Ok(());
+            }
+            start
+        }
+        Plan::Stream(offset) => {
+            check_position(&mut query, &server, &offset).await?;
+            catalog.load_all(&mut query).await?;
+            offset
+        }
+        Plan::StreamFromOldest => {
+            let files = connection::binary_logs(&mut query).await.map_err(|e| {
+                connection::classify_error(&config.connection, "listing binary logs", e)
+            })?;
+            let first = files.first().cloned().ok_or_else(|| {
+                ReadError::Connect(ConnectError::fatal(
+                    "the server has no binary logs: enable log_bin",
+                ))
+            })?;
+            catalog.load_all(&mut query).await?;
+            BinlogOffset {
+                file: first,
+                pos: 4,
+                ..BinlogOffset::default()
+            }
+        }
+    };
+    let mut streamer = Streamer::new(
+        config.clone(),
+        context.clone(),
+        server,
+        &mut catalog,
+        &mut query,
+        start,
+    );
+    streamer.run(sink).await
+}
+
+/// Fails early, with instructions, when the stored file/position is gone.
+async fn check_position(
+    query: &mut mysql_async::Conn,
+    server: &ServerInfo,
+    offset: &BinlogOffset,
+) -> std::result::Result<(), ReadError> {
+    if offset.gtids.is_some() && server.gtid_mode {
+        // Resuming by GTID: the server itself says whether they are still available.
+        return Ok(());
+    }
+    let files = connection::binary_logs(query)
+        .await
+        .map_err(|e| ConnectError::retriable_from("listing binary logs failed", e))?;
+    if files.iter().any(|f| f == &offset.file) {
+        return Ok(());
+    }
+    Err(ReadError::PositionLost(format!(
+        "the binlog file {} to resume from is no longer on the server (it has {}). Set \
+         snapshot.mode=when_needed to take a new snapshot automatically, or reset this \
+         connector's offsets (DELETE /connectors/<name>/offsets while it is stopped) and restart it",
+        offset.file,
+        if files.is_empty() { "none".to_string() } else { files.join(", ") }
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offset(snapshot: bool) -> BinlogOffset {
+        BinlogOffset {
+            file: "f.1".into(),
+            pos: 10,
+            snapshot,
+            ..BinlogOffset::default()
+        }
+    }
+
+    #[test]
+    fn plans_follow_debeziums_snapshotters() {
+        use SnapshotMode::*;
+        assert_eq!(plan(Initial, None), Plan::Snapshot { data: true });
+        assert_eq!(plan(NoData, None), Plan::Snapshot { data: false });
+        assert_eq!(plan(Recovery, None), Plan::Snapshot { data: false });
+        assert_eq!(plan(Never, None), Plan::StreamFromOldest);
+        assert_eq!(
+            plan(Initial, Some(&offset(true))),
+            Plan::Snapshot { data: true }
+        );
+        assert_eq!(
+            plan(Initial, Some(&offset(false))),
+            Plan::Stream(offset(false))
+        );
+        assert_eq!(
+            plan(WhenNeeded, Some(&offset(false))),
+            Plan::Stream(offset(false))
+        );
+        assert_eq!(
+            plan(Always, Some(&offset(false))),
+            Plan::Snapshot { data: true }
+        );
+        assert_eq!(plan(InitialOnly, Some(&offset(false))), Plan::Idle);
+        assert_eq!(
+            plan(Recovery, Some(&offset(true))),
+            Plan::Stream(offset(false))
+        );
+    }
+}
