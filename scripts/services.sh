@@ -29,7 +29,7 @@ READY_TIMEOUT="${STRAIT_SERVICES_TIMEOUT:-90}"   # seconds to wait for each serv
 MYSQL_DIR="$SERVICES_DIR/mariadb"
 MYSQL_SOCKET="$MYSQL_DIR/mariadb.sock"
 PYTHON="${PYTHON:-python3}"
-PYTHON_CHECKERS=(kafka-connect-py confluent-kafka fastavro pytest)
+PYTHON_CHECKERS=(kafka-connect-py confluent-kafka fastavro pytest mysql-replication)
 
 log() { echo "services: $*" >&2; }
 die() { echo "services: ERROR: $*" >&2; exit 1; }

@@ -1,0 +1,1364 @@
+//! The MySQL/MariaDB binlog benchmark: Strait's binlog reader end to end and decode-only, against
+//! the C reader (`mariadb-binlog`) and a Python peer (PyPI `mysql-replication`), all over the
+//! same binlog range in one run; plus a snapshot of a large table against `SELECT *`.
+//!
+//! ```text
+//! cargo bench --bench mysql
+//! ```
+//!
+//! Absolute rates on a shared 2-core machine mean little; the ratios between readers measured
+//! minutes apart over the same bytes do. One run:
+//! 1. a database `bench_<id>` with an 8-column table is created, the release `strait` binary
+//!    (`CARGO_BIN_EXE_strait`) starts in distributed mode, and a MySQL connector
+//!    (`snapshot.mode=no_data`) is created and paused once its task runs;
+//! 2. the load: `STRAIT_BENCH_MYSQL_INSERTS` rows inserted in 1000-row transactions, then half as
+//!    many updated in 1000-row transactions — one row event per row, 300k by default; the binlog
+//!    position before and after is read with `SHOW MASTER STATUS`;
+//! 3. **end to end**: the connector is resumed and the clock runs until the topic's Fetch high
+//!    watermark reaches the event count (binlog backlog → records → JsonConverter → broker); the
+//!    worker's `VmRSS` is sampled every 50 ms;
+//! 4. **snapshot** (unless `STRAIT_BENCH_SNAPSHOT_ROWS=0`): a second table of 1M rows, a
+//!    connector with `snapshot.mode=initial_only`, clock from `POST /connectors` to the high
+//!    watermark, against `mariadb --quick -e 'SELECT * …' > /dev/null`;
+//! 5. **decode-only**: the connector's task in this process, started from an in-memory offset at
+//!    the load's first position, polled until every event came back as a `SourceRecord` (record
+//!    building included, JSON conversion and broker not);
+//! 6. **C reader**: `mariadb-binlog --read-from-remote-server -v --base64-output=decode-rows`
+//!    over the same range to `/dev/null` (wall time);
+//! 7. **Python peer**: `BinLogStreamReader` over the same range, iterating every row (time
+//!    measured inside the script, after the imports).
+//!
+//! Targets are reported, never turned into a failing exit status; errors (service unreachable,
+//! records missing, a reader failing) fail the run. Results: stdout and
+//! `target/bench-results/mysql.json`. Method and figures: `docs/benchmarks.md`.
+//!
+//! Settings (environment): `STRAIT_TEST_KAFKA` (127.0.0.1:39092), `STRAIT_TEST_MYSQL`
+//! (mysql://root@127.0.0.1:33307), `STRAIT_BENCH_MYSQL_INSERTS` (200000),
+//! `STRAIT_BENCH_SNAPSHOT_ROWS` (1000000), `STRAIT_BENCH_PYTHON` (python3).
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Opts, Row};
+use serde_json::{json, Value as Json};
+use strait_api::{ConfigMap, ConnectorContext, OffsetMap, PluginFactory, SourceTaskContext};
+use strait_runtime::kafka::{Broker, KafkaBroker, KafkaError, TopicSpec};
+use strait_runtime::storage::{ConnectorOffsetReader, MemoryOffsetStore, OffsetStore};
+
+/// Rows per INSERT or UPDATE statement (each its own transaction).
+const ROWS_PER_TXN: usize = 1000;
+/// End-to-end target, events per second.
+const E2E_TARGET: f64 = 150_000.0;
+/// Decode-only target as a multiple of the Python peer's rate.
+const PYTHON_TARGET: f64 = 8.0;
+/// Decode-only target as a multiple of the C reader's rate.
+const C_TARGET: f64 = 1.0;
+/// Peak RSS limit of the worker, in KiB (100 MB).
+const RSS_LIMIT_KB: u64 = 100 * 1024;
+const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(50);
+const PROGRESS_POLL: Duration = Duration::from_millis(10);
+/// A run fails when its destination stops growing for this long.
+const STALL_LIMIT: Duration = Duration::from_secs(60);
+const STARTUP_LIMIT: Duration = Duration::from_secs(60);
+
+/// `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it. Then
+/// the bench does a small smoke run that checks it still works end to end; its figures are not
+/// measurements.
+fn smoke_run() -> bool {
+    !std::env::args().any(|a| a == "--bench")
+}
+
+fn main() -> Result<()> {
+    if smoke_run() {
+        println!(
+            "smoke run (no --bench): checking the benchmark works; figures are not measurements"
+        );
+    }
+    let settings = Settings::from_env()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+    let results = runtime.block_on(run(&settings))?;
+    results.print();
+    let path = results.write(&settings.results_dir)?;
+    println!("results written to {}", path.display());
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings and results
+// ---------------------------------------------------------------------------------------------
+
+/// What the benchmark was asked to do.
+struct Settings {
+    bootstrap: String,
+    mysql_host: String,
+    mysql_port: u16,
+    inserts: usize,
+    snapshot_rows: usize,
+    python: String,
+    worker_bin: PathBuf,
+    results_dir: PathBuf,
+    /// A suffix shared by the database, topics and connectors of this run.
+    run_id: String,
+}
+
+fn env_count(name: &str, default: usize) -> Result<usize> {
+    match std::env::var(name) {
+        Ok(raw) => raw
+            .trim()
+            .parse::<usize>()
+            .with_context(|| format!("{name} must be a non-negative integer, got '{raw}'")),
+        Err(_) => Ok(default),
+    }
+}
+
+impl Settings {
+    fn from_env() -> Result<Self> {
+        let bootstrap =
+            std::env::var("STRAIT_TEST_KAFKA").unwrap_or_else(|_| "127.0.0.1:39092".to_string());
+        let url = std::env::var("STRAIT_TEST_MYSQL")
+            .unwrap_or_else(|_| "mysql://root@127.0.0.1:33307".to_string());
+        let rest = url.trim_start_matches("mysql://");
+        let host_port = rest.rsplit('@').next().unwrap_or(rest);
+        let host_port = host_port.split('/').next().unwrap_or(host_port);
+        let (host, port) = host_port.split_once(':').unwrap_or((host_port, "3306"));
+        let mysql_port = port
+            .parse()
+            .with_context(|| format!("STRAIT_TEST_MYSQL has a bad port: {url}"))?;
+        let inserts = env_count(
+            "STRAIT_BENCH_MYSQL_INSERTS",
+            if smoke_run() { 2_000 } else { 200_000 },
+        )?;
+        if inserts < 2 {
+            bail!("STRAIT_BENCH_MYSQL_INSERTS must be at least 2");
+        }
+        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        Ok(Self {
+            bootstrap,
+            mysql_host: host.to_string(),
+            mysql_port,
+            inserts,
+            snapshot_rows: env_count(
+                "STRAIT_BENCH_SNAPSHOT_ROWS",
+                if smoke_run() { 5_000 } else { 1_000_000 },
+            )?,
+            python: std::env::var("STRAIT_BENCH_PYTHON").unwrap_or_else(|_| "python3".into()),
+            worker_bin: PathBuf::from(env!("CARGO_BIN_EXE_strait")),
+            results_dir: target_dir.join("bench-results"),
+            run_id: id[..10].to_string(),
+        })
+    }
+
+    fn updates(&self) -> usize {
+        self.inserts / 2
+    }
+
+    fn events(&self) -> usize {
+        self.inserts + self.updates()
+    }
+
+    fn database(&self) -> String {
+        format!("bench_{}", self.run_id)
+    }
+
+    fn mysql_url(&self) -> String {
+        format!("mysql://root@{}:{}", self.mysql_host, self.mysql_port)
+    }
+}
+
+/// A binlog position (`SHOW MASTER STATUS`).
+#[derive(Clone, Debug)]
+struct Position {
+    file: String,
+    pos: u64,
+}
+
+/// The figures of one run.
+struct Results {
+    events: usize,
+    inserts: usize,
+    load_seconds: f64,
+    start: Position,
+    end: Position,
+    e2e: WorkerRun,
+    decode_seconds: f64,
+    /// Decode-only: from `start` to the first record (connect, table metadata, binlog dump).
+    decode_first_seconds: f64,
+    c_seconds: f64,
+    python_seconds: f64,
+    python_rows: usize,
+    snapshot: Option<SnapshotRun>,
+}
+
+/// A run of the worker process.
+struct WorkerRun {
+    seconds: f64,
+    peak_rss_kb: u64,
+    hwm_kb: u64,
+    cpu_seconds: f64,
+}
+
+struct SnapshotRun {
+    rows: usize,
+    worker: WorkerRun,
+    select_seconds: f64,
+}
+
+impl Results {
+    fn rate(&self, seconds: f64) -> f64 {
+        self.events as f64 / seconds
+    }
+
+    /// Decode-only records per second after the first record (start-up left out).
+    fn decode_steady_rate(&self) -> f64 {
+        let after_first = self.decode_seconds - self.decode_first_seconds;
+        if after_first > 0.0 {
+            self.events as f64 / after_first
+        } else {
+            0.0
+        }
+    }
+
+    fn print(&self) {
+        let verdict = |ok: bool| if ok { "pass" } else { "MISS" };
+        let decode = self.rate(self.decode_seconds);
+        let (c, py) = (self.rate(self.c_seconds), self.rate(self.python_seconds));
+        let e2e = self.rate(self.e2e.seconds);
+        println!();
+        println!(
+            "mysql binlog benchmark ({} row events: {} inserts + {} updates, 8 columns; binlog {}:{} .. {}:{})",
+            self.events,
+            self.inserts,
+            self.events - self.inserts,
+            self.start.file,
+            self.start.pos,
+            self.end.file,
+            self.end.pos
+        );
+        println!("{:<40} {:>12} {:>8}  target", "", "value", "ratio");
+        println!(
+            "{:<40} {:>8.0} ev/s {:>8.2}  >= {E2E_TARGET:.0} ev/s: {}",
+            "Strait end to end (binlog -> broker)",
+            e2e,
+            e2e / E2E_TARGET,
+            verdict(e2e >= E2E_TARGET)
+        );
+        println!(
+            "{:<40} {:>8.0} ev/s {:>8.2}  >= {C_TARGET:.1} x C reader: {}",
+            "Strait decode-only (SourceRecords)",
+            decode,
+            decode / c,
+            verdict(decode >= c * C_TARGET)
+        );
+        println!(
+            "{:<40} {:>8.0} ev/s {:>8.2}  (ratio: decode-only / Python peer) >= {PYTHON_TARGET:.0}: {}",
+            "",
+            decode,
+            decode / py,
+            verdict(decode >= py * PYTHON_TARGET)
+        );
+        println!(
+            "{:<40} {:>8.0} ev/s {:>8.2}  (of the C reader; first record after {:.2} s)",
+            "  of which after the first record",
+            self.decode_steady_rate(),
+            self.decode_steady_rate() / c,
+            self.decode_first_seconds
+        );
+        println!(
+            "{:<40} {:>8.0} ev/s {:>8}",
+            "C reader (mariadb-binlog, decode-rows)", c, "1.00"
+        );
+        println!(
+            "{:<40} {:>8.0} ev/s {:>8.2}  (of the C reader; {} rows seen)",
+            "Python peer (mysql-replication)",
+            py,
+            py / c,
+            self.python_rows
+        );
+        println!(
+            "{:<40} {:>8} KiB {:>8.2}  < {RSS_LIMIT_KB} KiB: {}  (VmHWM {} KiB)",
+            "worker peak RSS (end to end)",
+            self.e2e.peak_rss_kb,
+            self.e2e.peak_rss_kb as f64 / RSS_LIMIT_KB as f64,
+            verdict(self.e2e.peak_rss_kb < RSS_LIMIT_KB),
+            self.e2e.hwm_kb
+        );
+        println!(
+            "{:<40} {:>8.2} us/ev",
+            "worker CPU per event (end to end)",
+            self.e2e.cpu_seconds * 1e6 / self.events as f64
+        );
+        match &self.snapshot {
+            Some(s) => {
+                let rate = s.rows as f64 / s.worker.seconds;
+                let select = s.rows as f64 / s.select_seconds;
+                println!(
+                    "{:<40} {:>8.0} r/s {:>8.2}  (of `mariadb --quick SELECT *` at {:.0} r/s; {} rows)",
+                    "Strait snapshot end to end",
+                    rate,
+                    rate / select,
+                    select,
+                    s.rows
+                );
+                println!(
+                    "{:<40} {:>8} KiB {:>8.2}  < {RSS_LIMIT_KB} KiB: {}",
+                    "worker peak RSS (snapshot)",
+                    s.worker.peak_rss_kb,
+                    s.worker.peak_rss_kb as f64 / RSS_LIMIT_KB as f64,
+                    verdict(s.worker.peak_rss_kb < RSS_LIMIT_KB)
+                );
+            }
+            None => println!("snapshot: skipped (STRAIT_BENCH_SNAPSHOT_ROWS=0)"),
+        }
+        println!(
+            "wall: load {:.2} s, end to end {:.2} s, decode-only {:.2} s, C reader {:.2} s, Python {:.2} s",
+            self.load_seconds, self.e2e.seconds, self.decode_seconds, self.c_seconds, self.python_seconds
+        );
+    }
+
+    fn write(&self, dir: &Path) -> Result<PathBuf> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let path = dir.join("mysql.json");
+        let decode = self.rate(self.decode_seconds);
+        let (c, py) = (self.rate(self.c_seconds), self.rate(self.python_seconds));
+        let e2e = self.rate(self.e2e.seconds);
+        let snapshot = self.snapshot.as_ref().map(|s| {
+            let rate = s.rows as f64 / s.worker.seconds;
+            let select = s.rows as f64 / s.select_seconds;
+            json!({
+                "rows": s.rows,
+                "strait_rate": round2(rate),
+                "strait_seconds": round3(s.worker.seconds),
+                "select_rate": round2(select),
+                "select_seconds": round3(s.select_seconds),
+                "ratio_to_select": round2(rate / select),
+                "peak_rss_kb": s.worker.peak_rss_kb,
+                "rss_pass": s.worker.peak_rss_kb < RSS_LIMIT_KB,
+            })
+        });
+        let doc = json!({
+            "events": self.events,
+            "inserts": self.inserts,
+            "binlog_start": format!("{}:{}", self.start.file, self.start.pos),
+            "binlog_end": format!("{}:{}", self.end.file, self.end.pos),
+            "load_seconds": round3(self.load_seconds),
+            "e2e_rate": round2(e2e),
+            "e2e_seconds": round3(self.e2e.seconds),
+            "e2e_target": E2E_TARGET,
+            "e2e_ratio": round2(e2e / E2E_TARGET),
+            "e2e_pass": e2e >= E2E_TARGET,
+            "worker_cpu_seconds": round3(self.e2e.cpu_seconds),
+            "decode_rate": round2(decode),
+            "decode_seconds": round3(self.decode_seconds),
+            "decode_first_record_seconds": round3(self.decode_first_seconds),
+            "decode_steady_rate": round2(self.decode_steady_rate()),
+            "c_reader_rate": round2(c),
+            "c_reader_seconds": round3(self.c_seconds),
+            "decode_vs_c": round2(decode / c),
+            "decode_vs_c_pass": decode >= c * C_TARGET,
+            "python_rate": round2(py),
+            "python_seconds": round3(self.python_seconds),
+            "python_rows": self.python_rows,
+            "decode_vs_python": round2(decode / py),
+            "decode_vs_python_target": PYTHON_TARGET,
+            "decode_vs_python_pass": decode >= py * PYTHON_TARGET,
+            "peak_rss_kb": self.e2e.peak_rss_kb,
+            "peak_hwm_kb": self.e2e.hwm_kb,
+            "rss_limit_kb": RSS_LIMIT_KB,
+            "rss_pass": self.e2e.peak_rss_kb < RSS_LIMIT_KB,
+            "snapshot": snapshot,
+        });
+        let text = serde_json::to_string_pretty(&doc).context("cannot render the results")?;
+        std::fs::write(&path, text + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(path)
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+// ---------------------------------------------------------------------------------------------
+
+/// Runs every phase, then drops the database and deletes the topics whatever happened.
+async fn run(settings: &Settings) -> Result<Results> {
+    let broker = connect_broker(&settings.bootstrap).await?;
+    let mut admin = connect_mysql(settings).await?;
+    admin
+        .query_drop(format!("CREATE DATABASE `{}`", settings.database()))
+        .await
+        .context("cannot create the bench database")?;
+    let outcome = measure(&broker, &mut admin, settings).await;
+    let _ = admin
+        .query_drop(format!("DROP DATABASE `{}`", settings.database()))
+        .await;
+    let _ = admin.disconnect().await;
+    if let Err(e) = delete_topics(settings).await {
+        eprintln!("warning: could not delete this run's topics: {e:#}");
+    }
+    outcome
+}
+
+async fn measure(broker: &KafkaBroker, admin: &mut Conn, settings: &Settings) -> Result<Results> {
+    let db = settings.database();
+    let n = settings.events();
+    create_table(admin, &db, "t").await?;
+
+    // The worker, with a streaming connector paused before the load.
+    let workdir = settings
+        .results_dir
+        .join(format!("mysql-worker-{}", settings.run_id));
+    std::fs::create_dir_all(&workdir)
+        .with_context(|| format!("cannot create {}", workdir.display()))?;
+    let port = free_port()?;
+    let properties = workdir.join("worker.properties");
+    write_worker_properties(&properties, &settings.bootstrap, port, &settings.run_id)?;
+    let mut worker = Worker::start(
+        &settings.worker_bin,
+        &properties,
+        &workdir.join("worker.log"),
+    )?;
+    let rest = Rest { port };
+    wait_for_rest(&rest, &mut worker).await?;
+
+    let stream_prefix = format!("bs{}", settings.run_id);
+    let topic = format!("{stream_prefix}.{db}.t");
+    create_topic(broker, &topic).await?;
+    let connector = format!("bench-mysql-{}", settings.run_id);
+    let config = connector_config(settings, &stream_prefix, "t", "no_data");
+    create_connector(&rest, &connector, &config)?;
+    wait_for_task_state(&rest, &mut worker, &connector, "RUNNING").await?;
+    let (status, body) = rest.call("PUT", &format!("/connectors/{connector}/pause"), None)?;
+    if status != 202 {
+        bail!("PUT /connectors/{connector}/pause answered {status}: {body}");
+    }
+    wait_for_task_state(&rest, &mut worker, &connector, "PAUSED").await?;
+
+    let start = master_status(admin).await?;
+    let load_started = Instant::now();
+    load_events(admin, &db, settings).await?;
+    let load_seconds = load_started.elapsed().as_secs_f64();
+    let end = master_status(admin).await?;
+    println!(
+        "loaded {n} row events in {load_seconds:.2} s (binlog {}:{} .. {}:{})",
+        start.file, start.pos, end.file, end.pos
+    );
+
+    // 1. End to end.
+    let sampler = RssSampler::start(worker.pid());
+    let cpu_before = proc_cpu_seconds(worker.pid())?;
+    let started = Instant::now();
+    let (status, body) = rest.call("PUT", &format!("/connectors/{connector}/resume"), None)?;
+    if status != 202 {
+        bail!("PUT /connectors/{connector}/resume answered {status}: {body}");
+    }
+    let hw = wait_for_records(broker, &topic, n as i64, &mut worker, &rest, &connector).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu_seconds = proc_cpu_seconds(worker.pid())? - cpu_before;
+    let (peak_rss_kb, samples) = sampler.stop();
+    let hwm_kb = proc_status_kb(worker.pid(), "VmHWM")?;
+    if hw != n as i64 {
+        bail!("topic {topic} holds {hw} records, expected {n}");
+    }
+    check_last_record(broker, &topic, hw, settings).await?;
+    println!(
+        "end to end: {n} events in {seconds:.2} s ({:.0} events/s), peak RSS {peak_rss_kb} KiB over {samples} samples",
+        n as f64 / seconds
+    );
+    let e2e = WorkerRun {
+        seconds,
+        peak_rss_kb,
+        hwm_kb,
+        cpu_seconds,
+    };
+    let (status, body) = rest.call("DELETE", &format!("/connectors/{connector}"), None)?;
+    if status != 204 && status != 200 {
+        bail!("DELETE /connectors/{connector} answered {status}: {body}");
+    }
+
+    // 2. Snapshot, on the same worker.
+    let snapshot = if settings.snapshot_rows > 0 {
+        Some(snapshot(broker, admin, settings, &rest, &mut worker).await?)
+    } else {
+        None
+    };
+    worker.stop()?;
+    let _ = std::fs::remove_dir_all(&workdir);
+
+    // 3. Decode-only, in this process.
+    let (decode_seconds, decode_first_seconds) = decode_only(settings, &start, n).await?;
+    println!(
+        "decode-only: {n} records in {decode_seconds:.2} s ({:.0} records/s; first record after {decode_first_seconds:.2} s)",
+        n as f64 / decode_seconds
+    );
+    // 4. The C reader.
+    let c_seconds = c_reader(settings, &start, &end)?;
+    println!(
+        "mariadb-binlog: {c_seconds:.2} s ({:.0} events/s)",
+        n as f64 / c_seconds
+    );
+    // 5. The Python peer.
+    let (python_seconds, python_rows) = python_peer(settings, &start, n)?;
+    println!(
+        "mysql-replication: {python_rows} rows in {python_seconds:.2} s ({:.0} rows/s)",
+        python_rows as f64 / python_seconds
+    );
+    Ok(Results {
+        events: n,
+        inserts: settings.inserts,
+        load_seconds,
+        start,
+        end,
+        e2e,
+        decode_seconds,
+        decode_first_seconds,
+        c_seconds,
+        python_seconds,
+        python_rows,
+        snapshot,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// MariaDB
+// ---------------------------------------------------------------------------------------------
+
+async fn connect_mysql(settings: &Settings) -> Result<Conn> {
+    let url = settings.mysql_url();
+    let opts = Opts::from_url(&url).with_context(|| format!("bad MySQL URL {url}"))?;
+    match tokio::time::timeout(Duration::from_secs(10), Conn::new(opts)).await {
+        Ok(Ok(c)) => Ok(c),
+        Ok(Err(e)) => bail!(
+            "MariaDB at {url} is not reachable: {e}; start the test services with \
+             `bash scripts/services.sh up` or point STRAIT_TEST_MYSQL at a server"
+        ),
+        Err(_) => bail!("MariaDB at {url} did not answer within 10 s"),
+    }
+}
+
+/// The bench table: 8 columns of the common types.
+async fn create_table(admin: &mut Conn, db: &str, table: &str) -> Result<()> {
+    admin
+        .query_drop(format!(
+            "CREATE TABLE `{db}`.`{table}` (id INT PRIMARY KEY, account BIGINT NOT NULL, \
+             qty INT NOT NULL, name VARCHAR(32) NOT NULL, price DECIMAL(10,2) NOT NULL, \
+             score DOUBLE NOT NULL, created DATETIME(6) NOT NULL, note VARCHAR(64))"
+        ))
+        .await
+        .with_context(|| format!("cannot create {db}.{table}"))
+}
+
+/// Inserts rows `first..first+count` in statements of [`ROWS_PER_TXN`] rows.
+async fn insert_rows(admin: &mut Conn, db: &str, table: &str, count: usize) -> Result<()> {
+    use std::fmt::Write as _;
+    let mut sql = String::with_capacity(ROWS_PER_TXN * 120);
+    let mut next = 1;
+    while next <= count {
+        let last = (next + ROWS_PER_TXN - 1).min(count);
+        sql.clear();
+        let _ = write!(sql, "INSERT INTO `{db}`.`{table}` VALUES ");
+        for i in next..=last {
+            if i > next {
+                sql.push(',');
+            }
+            let _ = write!(
+                sql,
+                "({i},{},{},'customer-{i:08}',{}.{:02},{},'2024-05-01 12:34:56.{:06}','note for row {i}')",
+                i as u64 * 7919,
+                i % 1000,
+                i % 10_000,
+                i % 100,
+                i as f64 * 0.25,
+                i % 1_000_000
+            );
+        }
+        admin
+            .query_drop(&sql)
+            .await
+            .with_context(|| format!("cannot insert rows {next}..={last} into {db}.{table}"))?;
+        next = last + 1;
+    }
+    Ok(())
+}
+
+/// The streamed load: the inserts, then updates of the first half of the rows.
+async fn load_events(admin: &mut Conn, db: &str, settings: &Settings) -> Result<()> {
+    insert_rows(admin, db, "t", settings.inserts).await?;
+    let updates = settings.updates();
+    let mut next = 1;
+    while next <= updates {
+        let last = (next + ROWS_PER_TXN - 1).min(updates);
+        admin
+            .query_drop(format!(
+                "UPDATE `{db}`.t SET qty = qty + 1, note = CONCAT('updated ', id) \
+                 WHERE id BETWEEN {next} AND {last}"
+            ))
+            .await
+            .with_context(|| format!("cannot update rows {next}..={last}"))?;
+        next = last + 1;
+    }
+    Ok(())
+}
+
+async fn master_status(admin: &mut Conn) -> Result<Position> {
+    let row: Option<Row> = admin
+        .query_first("SHOW MASTER STATUS")
+        .await
+        .context("SHOW MASTER STATUS failed")?;
+    let row = row.context("SHOW MASTER STATUS returned nothing: is the binlog on?")?;
+    let file: String = row
+        .get(0)
+        .context("SHOW MASTER STATUS has no file column")?;
+    let pos: u64 = row
+        .get(1)
+        .context("SHOW MASTER STATUS has no position column")?;
+    Ok(Position { file, pos })
+}
+
+/// A unique replica server id (MariaDB disconnects a replica whose id reconnects).
+fn server_id() -> u64 {
+    100_000 + (uuid::Uuid::new_v4().as_u128() % 4_000_000_000) as u64
+}
+
+fn connector_config(settings: &Settings, prefix: &str, table: &str, mode: &str) -> ConfigMap {
+    let db = settings.database();
+    [
+        (
+            "connector.class",
+            "io.debezium.connector.mysql.MySqlConnector".to_string(),
+        ),
+        ("tasks.max", "1".to_string()),
+        ("database.hostname", settings.mysql_host.clone()),
+        ("database.port", settings.mysql_port.to_string()),
+        ("database.user", "root".to_string()),
+        ("database.server.id", server_id().to_string()),
+        ("topic.prefix", prefix.to_string()),
+        ("database.include.list", db.clone()),
+        ("table.include.list", format!("{db}.{table}")),
+        ("include.schema.changes", "false".to_string()),
+        ("snapshot.mode", mode.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshot
+// ---------------------------------------------------------------------------------------------
+
+async fn snapshot(
+    broker: &KafkaBroker,
+    admin: &mut Conn,
+    settings: &Settings,
+    rest: &Rest,
+    worker: &mut Worker,
+) -> Result<SnapshotRun> {
+    let db = settings.database();
+    let rows = settings.snapshot_rows;
+    create_table(admin, &db, "s").await?;
+    let started = Instant::now();
+    insert_rows(admin, &db, "s", rows).await?;
+    println!(
+        "snapshot table: {rows} rows loaded in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    let prefix = format!("bn{}", settings.run_id);
+    let topic = format!("{prefix}.{db}.s");
+    create_topic(broker, &topic).await?;
+    let connector = format!("bench-mysql-snapshot-{}", settings.run_id);
+    let config = connector_config(settings, &prefix, "s", "initial_only");
+    let sampler = RssSampler::start(worker.pid());
+    let cpu_before = proc_cpu_seconds(worker.pid())?;
+    let started = Instant::now();
+    create_connector(rest, &connector, &config)?;
+    let hw = wait_for_records(broker, &topic, rows as i64, worker, rest, &connector).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu_seconds = proc_cpu_seconds(worker.pid())? - cpu_before;
+    let (peak_rss_kb, _) = sampler.stop();
+    let hwm_kb = proc_status_kb(worker.pid(), "VmHWM")?;
+    if hw != rows as i64 {
+        bail!("snapshot topic {topic} holds {hw} records, expected {rows}");
+    }
+    println!(
+        "snapshot: {rows} rows in {seconds:.2} s ({:.0} rows/s), peak RSS {peak_rss_kb} KiB",
+        rows as f64 / seconds
+    );
+    let _ = rest.call("DELETE", &format!("/connectors/{connector}"), None);
+
+    let started = Instant::now();
+    let status = Command::new("mariadb")
+        .args([
+            "-h",
+            &settings.mysql_host,
+            "-P",
+            &settings.mysql_port.to_string(),
+            "-uroot",
+            "--quick",
+            "-e",
+            &format!("SELECT * FROM `{db}`.s"),
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .context("cannot run the `mariadb` client")?;
+    let select_seconds = started.elapsed().as_secs_f64();
+    if !status.success() {
+        bail!("`mariadb -e 'SELECT * FROM {db}.s'` failed: {status}");
+    }
+    println!("mariadb --quick SELECT *: {rows} rows in {select_seconds:.2} s");
+    Ok(SnapshotRun {
+        rows,
+        worker: WorkerRun {
+            seconds,
+            peak_rss_kb,
+            hwm_kb,
+            cpu_seconds,
+        },
+        select_seconds,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decode-only, the C reader and the Python peer
+// ---------------------------------------------------------------------------------------------
+
+/// A connector context that ignores requests: the connector runs alone, outside a worker.
+struct NoWorker;
+
+impl ConnectorContext for NoWorker {
+    fn request_task_reconfiguration(&self) {}
+    fn raise_error(&self, error: strait_api::ConnectError) {
+        eprintln!("the connector raised an error: {error}");
+    }
+}
+
+/// Starts the connector's task in process at `start` and polls until `n` records; returns the
+/// seconds from `start` until then and until the first record.
+async fn decode_only(settings: &Settings, start: &Position, n: usize) -> Result<(f64, f64)> {
+    let prefix = format!("bd{}", settings.run_id);
+    // `initial` with a committed offset streams from it.
+    let config = connector_config(settings, &prefix, "t", "initial");
+    let PluginFactory::Source(make) = strait_connectors::mysql::plugin().factory else {
+        bail!("the MySQL plugin is not a source connector");
+    };
+    let mut connector = make();
+    connector
+        .start(&config, Arc::new(NoWorker))
+        .await
+        .context("the MySQL connector did not start")?;
+    let task_config = connector
+        .task_configs(1)
+        .await
+        .context("the MySQL connector gave no task configs")?
+        .into_iter()
+        .next()
+        .context("the MySQL connector gave no task config")?;
+    let name = "bench-decode";
+    let store = Arc::new(MemoryOffsetStore::new());
+    let partition: OffsetMap = json_map(json!({ "server": prefix }))?;
+    let offset: OffsetMap = json_map(json!({ "file": start.file, "pos": start.pos }))?;
+    store
+        .put(name, vec![(partition, Some(offset))])
+        .await
+        .context("cannot store the start offset")?;
+    let mut task = connector.create_task();
+    let context = SourceTaskContext {
+        connector: name.to_string(),
+        task: 0,
+        offsets: Arc::new(ConnectorOffsetReader::new(store, name)),
+    };
+    let started = Instant::now();
+    task.start(&task_config, context)
+        .await
+        .context("the MySQL task did not start")?;
+    let topic = format!("{prefix}.{}.t", settings.database());
+    let (mut seen, mut last_growth, mut first) = (0usize, Instant::now(), None);
+    while seen < n {
+        let batch = task.poll().await.context("the MySQL task failed to poll")?;
+        if batch.is_empty() {
+            if last_growth.elapsed() > STALL_LIMIT {
+                bail!("decode-only stalled at {seen} of {n} records");
+            }
+            continue;
+        }
+        last_growth = Instant::now();
+        first.get_or_insert_with(|| started.elapsed().as_secs_f64());
+        seen += batch.iter().filter(|r| r.topic == topic).count();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    task.stop().await.context("the MySQL task did not stop")?;
+    connector
+        .stop()
+        .await
+        .context("the connector did not stop")?;
+    if seen != n {
+        bail!("decode-only read {seen} records of {topic}, expected {n}");
+    }
+    Ok((seconds, first.unwrap_or(seconds)))
+}
+
+fn json_map(value: Json) -> Result<OffsetMap> {
+    match value {
+        Json::Object(map) => Ok(map),
+        other => bail!("not a JSON object: {other}"),
+    }
+}
+
+/// `mariadb-binlog` decoding the rows of `start..end` to `/dev/null`; returns the wall seconds.
+fn c_reader(settings: &Settings, start: &Position, end: &Position) -> Result<f64> {
+    let mut command = Command::new("mariadb-binlog");
+    command
+        .arg("--read-from-remote-server")
+        .arg(format!("--host={}", settings.mysql_host))
+        .arg(format!("--port={}", settings.mysql_port))
+        .arg("--user=root")
+        .arg("--verbose")
+        .arg("--base64-output=decode-rows")
+        .arg(format!("--start-position={}", start.pos))
+        .arg(format!("--stop-position={}", end.pos));
+    if start.file != end.file {
+        // --stop-position then applies to the last log.
+        command.arg("--to-last-log");
+    }
+    command
+        .arg(&start.file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let started = Instant::now();
+    let output = command.output().context("cannot run mariadb-binlog")?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !output.status.success() {
+        bail!(
+            "mariadb-binlog failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(seconds)
+}
+
+/// The Python peer: every row of the bench table from `start`, until `n` rows.
+const PYTHON_PEER: &str = r#"
+import sys, time
+from pymysqlreplication import BinLogStreamReader
+from pymysqlreplication.row_event import WriteRowsEvent, UpdateRowsEvent
+host, port, log_file, log_pos, server_id, schema, target = sys.argv[1:]
+target = int(target)
+started = time.monotonic()
+stream = BinLogStreamReader(
+    connection_settings={"host": host, "port": int(port), "user": "root", "passwd": ""},
+    server_id=int(server_id), only_events=[WriteRowsEvent, UpdateRowsEvent],
+    only_schemas=[schema], only_tables=["t"], resume_stream=True,
+    log_file=log_file, log_pos=int(log_pos), blocking=False)
+rows = 0
+for event in stream:
+    for row in event.rows:
+        rows += 1
+    if rows >= target:
+        break
+stream.close()
+print(rows, time.monotonic() - started)
+"#;
+
+/// Runs [`PYTHON_PEER`]; returns its own timing (imports excluded) and the rows it saw.
+fn python_peer(settings: &Settings, start: &Position, n: usize) -> Result<(f64, usize)> {
+    let output = Command::new(&settings.python)
+        .arg("-c")
+        .arg(PYTHON_PEER)
+        .args([
+            settings.mysql_host.clone(),
+            settings.mysql_port.to_string(),
+            start.file.clone(),
+            start.pos.to_string(),
+            server_id().to_string(),
+            settings.database(),
+            n.to_string(),
+        ])
+        .output()
+        .with_context(|| {
+            format!(
+                "cannot run {} (pip install mysql-replication)",
+                settings.python
+            )
+        })?;
+    if !output.status.success() {
+        bail!(
+            "the Python peer failed ({}; is `mysql-replication` installed? `pip install \
+             mysql-replication`): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut fields = text.split_whitespace();
+    let rows: usize = fields
+        .next()
+        .and_then(|f| f.parse().ok())
+        .with_context(|| format!("the Python peer printed {text:?}"))?;
+    let seconds: f64 = fields
+        .next()
+        .and_then(|f| f.parse().ok())
+        .with_context(|| format!("the Python peer printed {text:?}"))?;
+    if rows != n {
+        bail!("the Python peer saw {rows} rows, expected {n}");
+    }
+    Ok((seconds, rows))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The broker
+// ---------------------------------------------------------------------------------------------
+
+async fn connect_broker(bootstrap: &str) -> Result<KafkaBroker> {
+    match tokio::time::timeout(
+        STARTUP_LIMIT,
+        KafkaBroker::connect(&[bootstrap.to_string()]),
+    )
+    .await
+    {
+        Ok(Ok(broker)) => Ok(broker),
+        Ok(Err(e)) => bail!(
+            "the Kafka broker at {bootstrap} is not reachable: {e}; start the test services \
+             with `bash scripts/services.sh up` or point STRAIT_TEST_KAFKA at a broker"
+        ),
+        Err(_) => bail!("the Kafka broker at {bootstrap} did not answer within {STARTUP_LIMIT:?}"),
+    }
+}
+
+async fn create_topic(broker: &KafkaBroker, name: &str) -> Result<()> {
+    let spec = TopicSpec {
+        name: name.to_string(),
+        partitions: 1,
+        replication_factor: 1,
+        configs: BTreeMap::new(),
+    };
+    if !broker
+        .create_topic(&spec)
+        .await
+        .with_context(|| format!("cannot create topic {name}"))?
+    {
+        bail!("topic {name} already exists; the bench needs a fresh one");
+    }
+    let deadline = Instant::now() + STARTUP_LIMIT;
+    while broker.partition_count(name).await? != Some(1) {
+        if Instant::now() > deadline {
+            bail!("topic {name} has no partition {STARTUP_LIMIT:?} after its creation");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
+/// Every topic a run may create.
+fn run_topics(settings: &Settings) -> Vec<String> {
+    let (id, db) = (&settings.run_id, settings.database());
+    let mut topics: Vec<String> = ["configs", "offsets", "status"]
+        .iter()
+        .map(|kind| format!("bench_{kind}_{id}"))
+        .collect();
+    topics.push(format!("bs{id}.{db}.t"));
+    topics.push(format!("bn{id}.{db}.s"));
+    topics
+}
+
+/// Deletes the run's topics (the test broker keeps everything in memory).
+async fn delete_topics(settings: &Settings) -> Result<()> {
+    let client = rskafka::client::ClientBuilder::new(vec![settings.bootstrap.clone()])
+        .build()
+        .await
+        .context("rskafka cannot connect")?;
+    let existing = client.list_topics().await.context("cannot list topics")?;
+    let controller = client.controller_client().context("no controller client")?;
+    for name in run_topics(settings) {
+        if existing.iter().any(|t| t.name == name) {
+            controller
+                .delete_topic(name.as_str(), 30_000)
+                .await
+                .with_context(|| format!("cannot delete topic {name}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The high watermark of partition 0 with one small Fetch at `target` (see benches/worker.rs).
+async fn high_watermark(
+    broker: &KafkaBroker,
+    topic: &str,
+    target: i64,
+    position: &mut i64,
+) -> Result<i64> {
+    match broker.read_to_end(topic, 0, target).await {
+        Ok((_, end)) => Ok(end),
+        Err(KafkaError::OffsetOutOfRange {
+            high_watermark: Some(end),
+            ..
+        }) => Ok(end),
+        Err(KafkaError::OffsetOutOfRange {
+            high_watermark: None,
+            ..
+        }) => {
+            let (_, end) = broker
+                .read_to_end(topic, 0, *position)
+                .await
+                .with_context(|| format!("cannot read topic {topic}"))?;
+            *position = end;
+            Ok(end)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot fetch the end of topic {topic}")),
+    }
+}
+
+/// Polls the topic's high watermark until `target`; fails when the worker dies or the topic
+/// stops growing for [`STALL_LIMIT`].
+async fn wait_for_records(
+    broker: &KafkaBroker,
+    topic: &str,
+    target: i64,
+    worker: &mut Worker,
+    rest: &Rest,
+    connector: &str,
+) -> Result<i64> {
+    let (mut position, mut seen, mut last_growth) = (0, 0, Instant::now());
+    loop {
+        let hw = high_watermark(broker, topic, target, &mut position).await?;
+        if hw >= target {
+            return Ok(hw);
+        }
+        if hw > seen {
+            seen = hw;
+            last_growth = Instant::now();
+        } else if last_growth.elapsed() > STALL_LIMIT {
+            let (_, state) = rest.call("GET", &format!("/connectors/{connector}/status"), None)?;
+            bail!(
+                "topic {topic} stuck at {hw} of {target} records for {STALL_LIMIT:?}; connector \
+                 status: {state}; worker log: {}",
+                worker.log.display()
+            );
+        }
+        worker.check_alive()?;
+        tokio::time::sleep(PROGRESS_POLL).await;
+    }
+}
+
+/// The last record is the last update, rendered by JsonConverter with its schema.
+async fn check_last_record(
+    broker: &KafkaBroker,
+    topic: &str,
+    end: i64,
+    settings: &Settings,
+) -> Result<()> {
+    let (records, _) = broker
+        .read_to_end(topic, 0, end - 1)
+        .await
+        .with_context(|| format!("cannot read the last record of {topic}"))?;
+    let value = records
+        .into_iter()
+        .find(|r| r.offset == end - 1)
+        .and_then(|r| r.value)
+        .with_context(|| format!("topic {topic} has no value at offset {}", end - 1))?;
+    let json: Json = serde_json::from_slice(&value)
+        .with_context(|| format!("the last record of {topic} is not JSON"))?;
+    let payload = &json["payload"];
+    let id = settings.updates() as u64;
+    if json["schema"]["type"] != "struct"
+        || payload["op"] != "u"
+        || payload["after"]["id"].as_u64() != Some(id)
+        || payload["after"]["note"] != format!("updated {id}").as_str()
+    {
+        bail!("the last record of {topic} is not the update of row {id}: {json}");
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The worker process and its REST API
+// ---------------------------------------------------------------------------------------------
+
+/// A distributed worker alone in its group, with internal topics of its own.
+fn write_worker_properties(path: &Path, bootstrap: &str, port: u16, id: &str) -> Result<()> {
+    let text = format!(
+        "bootstrap.servers={bootstrap}\n\
+         group.id=strait-bench-mysql-{id}\n\
+         config.storage.topic=bench_configs_{id}\n\
+         offset.storage.topic=bench_offsets_{id}\n\
+         status.storage.topic=bench_status_{id}\n\
+         config.storage.replication.factor=1\n\
+         offset.storage.replication.factor=1\n\
+         status.storage.replication.factor=1\n\
+         key.converter=org.apache.kafka.connect.json.JsonConverter\n\
+         value.converter=org.apache.kafka.connect.json.JsonConverter\n\
+         offset.flush.interval.ms=1000\n\
+         listeners=http://127.0.0.1:{port}\n"
+    );
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn create_connector(rest: &Rest, name: &str, config: &ConfigMap) -> Result<()> {
+    let body = json!({ "name": name, "config": config }).to_string();
+    let (status, answer) = rest.call("POST", "/connectors", Some(&body))?;
+    if status != 201 {
+        bail!("POST /connectors ({name}) answered {status}: {answer}");
+    }
+    Ok(())
+}
+
+/// Waits until task 0 of `connector` reports `state`; fails on FAILED.
+async fn wait_for_task_state(
+    rest: &Rest,
+    worker: &mut Worker,
+    connector: &str,
+    state: &str,
+) -> Result<()> {
+    let deadline = Instant::now() + STARTUP_LIMIT;
+    loop {
+        worker.check_alive()?;
+        let (status, body) = rest.call("GET", &format!("/connectors/{connector}/status"), None)?;
+        if status == 200 {
+            let json: Json = serde_json::from_str(&body)
+                .with_context(|| format!("status of {connector} is not JSON: {body}"))?;
+            let task = &json["tasks"][0]["state"];
+            if task == state {
+                return Ok(());
+            }
+            if task == "FAILED" || json["connector"]["state"] == "FAILED" {
+                bail!("connector {connector} failed: {body}");
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("task 0 of {connector} not {state} after {STARTUP_LIMIT:?}: {body}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("cannot find a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+async fn wait_for_rest(rest: &Rest, worker: &mut Worker) -> Result<()> {
+    let deadline = Instant::now() + STARTUP_LIMIT;
+    loop {
+        worker.check_alive()?;
+        match rest.call("GET", "/", None) {
+            Ok((200, _)) => return Ok(()),
+            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
+            Ok((status, body)) => bail!("GET / answered {status}: {body}"),
+            Err(e) => return Err(e).context("the worker's REST API did not answer"),
+        }
+    }
+}
+
+/// The `strait` process; killed if still running when dropped (an error path).
+struct Worker {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Worker {
+    fn start(bin: &Path, properties: &Path, log: &Path) -> Result<Self> {
+        let out = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
+        let err = out.try_clone()?;
+        let child = Command::new(bin)
+            .arg("distributed")
+            .arg(properties)
+            .env("STRAIT_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        Ok(Self {
+            child,
+            log: log.to_path_buf(),
+        })
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn check_alive(&mut self) -> Result<()> {
+        if let Some(status) = self.child.try_wait()? {
+            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(30).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            bail!(
+                "the worker exited ({status}); last lines of {}:\n{}",
+                self.log.display(),
+                tail.join("\n")
+            );
+        }
+        Ok(())
+    }
+
+    /// SIGTERM, then up to 15 s for a graceful stop, then SIGKILL.
+    fn stop(mut self) -> Result<()> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if self.child.try_wait()?.is_some() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        Ok(())
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A field of `/proc/<pid>/status` given in kB (`VmRSS`, `VmHWM`).
+fn proc_status_kb(pid: u32, field: &str) -> Result<u64> {
+    let path = format!("/proc/{pid}/status");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .with_context(|| format!("{path} has no {field}"))
+}
+
+/// User + system CPU seconds of a process (`/proc/<pid>/stat`, `USER_HZ` = 100).
+fn proc_cpu_seconds(pid: u32) -> Result<f64> {
+    let path = format!("/proc/{pid}/stat");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
+    let rest = text
+        .rsplit_once(')')
+        .map(|(_, r)| r)
+        .with_context(|| format!("{path} is malformed"))?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| -> Result<u64> {
+        fields
+            .get(i)
+            .and_then(|f| f.parse().ok())
+            .with_context(|| format!("{path} has no field {}", i + 3))
+    };
+    Ok((ticks(11)? + ticks(12)?) as f64 / 100.0)
+}
+
+/// Samples a process's `VmRSS` on its own thread and keeps the peak.
+struct RssSampler {
+    stop: Arc<AtomicBool>,
+    handle: JoinHandle<(u64, usize)>,
+}
+
+impl RssSampler {
+    fn start(pid: u32) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let (mut peak, mut samples) = (0, 0);
+            while !flag.load(Ordering::Relaxed) {
+                if let Ok(kb) = proc_status_kb(pid, "VmRSS") {
+                    peak = peak.max(kb);
+                    samples += 1;
+                }
+                std::thread::sleep(RSS_SAMPLE_EVERY);
+            }
+            (peak, samples)
+        });
+        Self { stop, handle }
+    }
+
+    /// The peak RSS in KiB and the number of samples.
+    fn stop(self) -> (u64, usize) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.handle.join().unwrap_or((0, 0))
+    }
+}
+
+/// The worker's REST API on 127.0.0.1 (one request per connection).
+struct Rest {
+    port: u16,
+}
+
+impl Rest {
+    fn call(&self, method: &str, path: &str, body: Option<&str>) -> Result<(u16, String)> {
+        let what = format!("{method} {path} on 127.0.0.1:{}", self.port);
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))
+            .with_context(|| format!("{what}: cannot connect"))?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let body = body.unwrap_or("");
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\n\
+             Accept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.port,
+            body.len()
+        );
+        stream
+            .write_all(request.as_bytes())
+            .with_context(|| format!("{what}: cannot send"))?;
+        let mut answer = Vec::new();
+        stream
+            .read_to_end(&mut answer)
+            .with_context(|| format!("{what}: cannot read the answer"))?;
+        let answer = String::from_utf8_lossy(&answer);
+        let (head, body) = answer
+            .split_once("\r\n\r\n")
+            .with_context(|| format!("{what}: malformed answer {answer:?}"))?;
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .with_context(|| format!("{what}: malformed status line in {head:?}"))?;
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_string()
+        };
+        Ok((status, body))
+    }
+}
+
+/// The payload of a chunked body.
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || after.len() < size {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = after[size..].trim_start_matches("\r\n");
+    }
+    out
+}
