@@ -32,6 +32,8 @@
 //! `STRAIT_BENCH_MOTO_PID` (report moto's CPU time in each phase too). Method and figures:
 //! `docs/benchmarks.md`.
 
+mod support;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -50,6 +52,7 @@ use strait_api::{
     ConfigMap, ConnectError, ConnectorContext, PluginFactory, SourceTask, SourceTaskContext,
 };
 use strait_runtime::storage::{ConnectorOffsetReader, MemoryOffsetStore};
+use support::{cpu_since, own_cpu_seconds, proc_cpu_seconds, round2, round3, smoke_run};
 use tokio::task::JoinSet;
 
 /// Strait at this fraction of the emulator's ceiling or better: never the bottleneck.
@@ -65,25 +68,9 @@ const PHASE_LIMIT: Duration = Duration::from_secs(600);
 /// The connector's name in offsets and logs.
 const CONNECTOR: &str = "dynamodb-bench";
 
-/// `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it. Then
-/// the bench does a small smoke run that checks it still works end to end; its figures are not
-/// measurements.
-fn smoke_run() -> bool {
-    !std::env::args().any(|a| a == "--bench")
-}
-
 fn main() -> Result<()> {
-    if smoke_run() {
-        println!(
-            "smoke run (no --bench): checking the benchmark works; figures are not measurements"
-        );
-    }
     let settings = Settings::from_env()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the tokio runtime")?;
-    let results = runtime.block_on(run(&settings))?;
+    let results = support::run_bench(run(&settings))??;
     results.print();
     let path = results.write(&settings.results_dir)?;
     println!("results written to {}", path.display());
@@ -102,21 +89,7 @@ struct Settings {
 
 impl Settings {
     fn from_env() -> Result<Self> {
-        let count = |name: &str, default: usize| -> Result<usize> {
-            match std::env::var(name) {
-                Ok(raw) => raw
-                    .trim()
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .with_context(|| format!("{name} must be a positive integer, got '{raw}'")),
-                Err(_) => Ok(default),
-            }
-        };
-        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-        let id = uuid::Uuid::new_v4().simple().to_string();
+        let count = |name: &str, default: usize| support::env_count(name, default, 1);
         Ok(Self {
             endpoint: std::env::var("STRAIT_TEST_DYNAMODB")
                 .unwrap_or_else(|_| "http://127.0.0.1:45000".to_string()),
@@ -131,14 +104,9 @@ impl Settings {
             )?
             .div_ceil(2)
                 * 2,
-            moto_pid: match std::env::var("STRAIT_BENCH_MOTO_PID") {
-                Ok(raw) => Some(raw.trim().parse().with_context(|| {
-                    format!("STRAIT_BENCH_MOTO_PID must be a process id, got '{raw}'")
-                })?),
-                Err(_) => None,
-            },
-            results_dir: target_dir.join("bench-results"),
-            run_id: id[..12].to_string(),
+            moto_pid: support::env_pid("STRAIT_BENCH_MOTO_PID")?,
+            results_dir: support::results_dir(),
+            run_id: support::run_id(12),
         })
     }
 }
@@ -247,8 +215,6 @@ impl Results {
     }
 
     fn write(&self, dir: &Path) -> Result<PathBuf> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let path = dir.join("dynamodb.json");
         let doc = json!({
             "items": self.scan_ceiling.count,
             "changes": self.cdc.count,
@@ -264,10 +230,7 @@ impl Results {
             "snapshot_pass": self.snapshot_ratio() >= TARGET_RATIO,
             "cdc_pass": self.cdc_ratio() >= TARGET_RATIO,
         });
-        let text = serde_json::to_string_pretty(&doc).context("cannot render the results")?;
-        std::fs::write(&path, text + "\n")
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(path)
+        support::write_results(dir, "dynamodb.json", &doc)
     }
 }
 
@@ -289,7 +252,7 @@ async fn measure(
     snapshot_table: &str,
     cdc_table: &str,
 ) -> Result<Results> {
-    let moto_cpu = || settings.moto_pid.map(|p| proc_cpu_seconds(&p.to_string()));
+    let moto_cpu = || settings.moto_pid.map(proc_cpu_seconds);
 
     // 1. The scan ceiling.
     create_table(client, snapshot_table, false).await?;
@@ -306,7 +269,7 @@ async fn measure(
         &[&settings.endpoint, snapshot_table, &SEGMENTS.to_string()],
     )?;
     let scan_ceiling = Phase {
-        moto_cpu_seconds: cpu_delta(moto_before, moto_cpu().transpose()?),
+        moto_cpu_seconds: cpu_since(moto_before, moto_cpu().transpose()?),
         ..scan_ceiling
     };
     ensure!(
@@ -325,7 +288,7 @@ async fn measure(
     let moto_before = moto_cpu().transpose()?;
     let snapshot = strait_phase(&config, settings.items).await?;
     let snapshot = Phase {
-        moto_cpu_seconds: cpu_delta(moto_before, moto_cpu().transpose()?),
+        moto_cpu_seconds: cpu_since(moto_before, moto_cpu().transpose()?),
         ..snapshot
     };
 
@@ -336,7 +299,7 @@ async fn measure(
     let moto_before = moto_cpu().transpose()?;
     let stream_ceiling = python_phase(STREAM_SCRIPT, &[&settings.endpoint, &stream_arn])?;
     let stream_ceiling = Phase {
-        moto_cpu_seconds: cpu_delta(moto_before, moto_cpu().transpose()?),
+        moto_cpu_seconds: cpu_since(moto_before, moto_cpu().transpose()?),
         ..stream_ceiling
     };
     ensure!(
@@ -356,7 +319,7 @@ async fn measure(
     let moto_before = moto_cpu().transpose()?;
     let cdc = strait_phase(&config, settings.changes).await?;
     let cdc = Phase {
-        moto_cpu_seconds: cpu_delta(moto_before, moto_cpu().transpose()?),
+        moto_cpu_seconds: cpu_since(moto_before, moto_cpu().transpose()?),
         ..cdc
     };
 
@@ -438,14 +401,14 @@ async fn strait_phase(config: &ConfigMap, expected: usize) -> Result<Phase> {
         )),
     };
 
-    let cpu_before = proc_cpu_seconds("self")?;
+    let cpu_before = own_cpu_seconds()?;
     let started = Instant::now();
     task.start(&task_configs.remove(0), context)
         .await
         .map_err(|e| anyhow::anyhow!("task start failed: {}", e.chain()))?;
     let polled = poll_count(&mut task, expected, started).await;
     let seconds = started.elapsed().as_secs_f64();
-    let cpu_after = proc_cpu_seconds("self")?;
+    let cpu_after = own_cpu_seconds()?;
 
     let stopped = task.stop().await;
     let _ = connector.stop().await;
@@ -785,36 +748,4 @@ fn python_phase(script: &str, args: &[&str]) -> Result<Phase> {
         seconds,
         ..Phase::default()
     })
-}
-
-/// User + system CPU seconds of a process (`/proc/<pid>/stat`, in clock ticks of 1/100 s, the
-/// `USER_HZ` of every mainstream Linux build); `pid` may be `self`.
-fn proc_cpu_seconds(pid: &str) -> Result<f64> {
-    let path = format!("/proc/{pid}/stat");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
-    let rest = text
-        .rsplit_once(')')
-        .map(|(_, r)| r)
-        .with_context(|| format!("{path} is malformed"))?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
-    let ticks = |i: usize| -> Result<u64> {
-        fields
-            .get(i)
-            .and_then(|f| f.parse().ok())
-            .with_context(|| format!("{path} has no field {}", i + 3))
-    };
-    Ok((ticks(11)? + ticks(12)?) as f64 / 100.0)
-}
-
-fn cpu_delta(before: Option<f64>, after: Option<f64>) -> Option<f64> {
-    Some(after? - before?)
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }

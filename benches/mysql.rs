@@ -36,15 +36,11 @@
 //! (mysql://root@127.0.0.1:33307), `STRAIT_BENCH_MYSQL_INSERTS` (200000),
 //! `STRAIT_BENCH_SNAPSHOT_ROWS` (1000000), `STRAIT_BENCH_PYTHON` (python3).
 
-use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -52,8 +48,13 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, Row};
 use serde_json::{json, Value as Json};
 use strait_api::{ConfigMap, ConnectorContext, OffsetMap, PluginFactory, SourceTaskContext};
-use strait_runtime::kafka::{Broker, KafkaBroker, KafkaError, TopicSpec};
+use strait_runtime::kafka::KafkaBroker;
 use strait_runtime::storage::{ConnectorOffsetReader, MemoryOffsetStore, OffsetStore};
+use support::{
+    connect_broker, create_topic, delete_topics, free_port, last_value, proc_cpu_seconds,
+    proc_status_kb, round2, round3, smoke_run, wait_for_records, wait_for_rest,
+    write_worker_properties, Rest, RssSampler, Worker, STALL_LIMIT, STARTUP_LIMIT,
+};
 
 /// Rows per INSERT or UPDATE statement (each its own transaction).
 const ROWS_PER_TXN: usize = 1000;
@@ -65,31 +66,10 @@ const PYTHON_TARGET: f64 = 8.0;
 const C_TARGET: f64 = 1.0;
 /// Peak RSS limit of the worker, in KiB (100 MB).
 const RSS_LIMIT_KB: u64 = 100 * 1024;
-const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(50);
-const PROGRESS_POLL: Duration = Duration::from_millis(10);
-/// A run fails when its destination stops growing for this long.
-const STALL_LIMIT: Duration = Duration::from_secs(60);
-const STARTUP_LIMIT: Duration = Duration::from_secs(60);
-
-/// `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it. Then
-/// the bench does a small smoke run that checks it still works end to end; its figures are not
-/// measurements.
-fn smoke_run() -> bool {
-    !std::env::args().any(|a| a == "--bench")
-}
 
 fn main() -> Result<()> {
-    if smoke_run() {
-        println!(
-            "smoke run (no --bench): checking the benchmark works; figures are not measurements"
-        );
-    }
     let settings = Settings::from_env()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the tokio runtime")?;
-    let results = runtime.block_on(run(&settings))?;
+    let results = support::run_bench(run(&settings))??;
     results.print();
     let path = results.write(&settings.results_dir)?;
     println!("results written to {}", path.display());
@@ -114,20 +94,8 @@ struct Settings {
     run_id: String,
 }
 
-fn env_count(name: &str, default: usize) -> Result<usize> {
-    match std::env::var(name) {
-        Ok(raw) => raw
-            .trim()
-            .parse::<usize>()
-            .with_context(|| format!("{name} must be a non-negative integer, got '{raw}'")),
-        Err(_) => Ok(default),
-    }
-}
-
 impl Settings {
     fn from_env() -> Result<Self> {
-        let bootstrap =
-            std::env::var("STRAIT_TEST_KAFKA").unwrap_or_else(|_| "127.0.0.1:39092".to_string());
         let url = std::env::var("STRAIT_TEST_MYSQL")
             .unwrap_or_else(|_| "mysql://root@127.0.0.1:33307".to_string());
         let rest = url.trim_start_matches("mysql://");
@@ -137,30 +105,26 @@ impl Settings {
         let mysql_port = port
             .parse()
             .with_context(|| format!("STRAIT_TEST_MYSQL has a bad port: {url}"))?;
-        let inserts = env_count(
-            "STRAIT_BENCH_MYSQL_INSERTS",
-            if smoke_run() { 2_000 } else { 200_000 },
-        )?;
-        if inserts < 2 {
-            bail!("STRAIT_BENCH_MYSQL_INSERTS must be at least 2");
-        }
-        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-        let id = uuid::Uuid::new_v4().simple().to_string();
+        let (default_inserts, default_snapshot_rows) = if smoke_run() {
+            (2_000, 5_000)
+        } else {
+            (200_000, 1_000_000)
+        };
         Ok(Self {
-            bootstrap,
+            bootstrap: support::kafka_bootstrap(),
             mysql_host: host.to_string(),
             mysql_port,
-            inserts,
-            snapshot_rows: env_count(
+            // An insert and an update at least.
+            inserts: support::env_count("STRAIT_BENCH_MYSQL_INSERTS", default_inserts, 2)?,
+            snapshot_rows: support::env_count(
                 "STRAIT_BENCH_SNAPSHOT_ROWS",
-                if smoke_run() { 5_000 } else { 1_000_000 },
+                default_snapshot_rows,
+                0,
             )?,
             python: std::env::var("STRAIT_BENCH_PYTHON").unwrap_or_else(|_| "python3".into()),
             worker_bin: PathBuf::from(env!("CARGO_BIN_EXE_strait")),
-            results_dir: target_dir.join("bench-results"),
-            run_id: id[..10].to_string(),
+            results_dir: support::results_dir(),
+            run_id: support::run_id(10),
         })
     }
 
@@ -332,8 +296,6 @@ impl Results {
     }
 
     fn write(&self, dir: &Path) -> Result<PathBuf> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let path = dir.join("mysql.json");
         let decode = self.rate(self.decode_seconds);
         let (c, py) = (self.rate(self.c_seconds), self.rate(self.python_seconds));
         let e2e = self.rate(self.e2e.seconds);
@@ -383,19 +345,8 @@ impl Results {
             "rss_pass": self.e2e.peak_rss_kb < RSS_LIMIT_KB,
             "snapshot": snapshot,
         });
-        let text = serde_json::to_string_pretty(&doc).context("cannot render the results")?;
-        std::fs::write(&path, text + "\n")
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(path)
+        support::write_results(dir, "mysql.json", &doc)
     }
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,7 +366,7 @@ async fn run(settings: &Settings) -> Result<Results> {
         .query_drop(format!("DROP DATABASE `{}`", settings.database()))
         .await;
     let _ = admin.disconnect().await;
-    if let Err(e) = delete_topics(settings).await {
+    if let Err(e) = delete_topics(&settings.bootstrap, &run_topics(settings)).await {
         eprintln!("warning: could not delete this run's topics: {e:#}");
     }
     outcome
@@ -434,7 +385,14 @@ async fn measure(broker: &KafkaBroker, admin: &mut Conn, settings: &Settings) ->
         .with_context(|| format!("cannot create {}", workdir.display()))?;
     let port = free_port()?;
     let properties = workdir.join("worker.properties");
-    write_worker_properties(&properties, &settings.bootstrap, port, &settings.run_id)?;
+    let group = format!("strait-bench-mysql-{}", settings.run_id);
+    write_worker_properties(
+        &properties,
+        &settings.bootstrap,
+        port,
+        &group,
+        &settings.run_id,
+    )?;
     let mut worker = Worker::start(
         &settings.worker_bin,
         &properties,
@@ -474,7 +432,17 @@ async fn measure(broker: &KafkaBroker, admin: &mut Conn, settings: &Settings) ->
     if status != 202 {
         bail!("PUT /connectors/{connector}/resume answered {status}: {body}");
     }
-    let hw = wait_for_records(broker, &topic, n as i64, &mut worker, &rest, &connector).await?;
+    let hw = wait_for_records(
+        broker,
+        &topic,
+        n as i64,
+        started,
+        &mut worker,
+        &rest,
+        &connector,
+    )
+    .await?
+    .end;
     let seconds = started.elapsed().as_secs_f64();
     let cpu_seconds = proc_cpu_seconds(worker.pid())? - cpu_before;
     let (peak_rss_kb, samples) = sampler.stop();
@@ -694,7 +662,17 @@ async fn snapshot(
     let cpu_before = proc_cpu_seconds(worker.pid())?;
     let started = Instant::now();
     create_connector(rest, &connector, &config)?;
-    let hw = wait_for_records(broker, &topic, rows as i64, worker, rest, &connector).await?;
+    let hw = wait_for_records(
+        broker,
+        &topic,
+        rows as i64,
+        started,
+        worker,
+        rest,
+        &connector,
+    )
+    .await?
+    .end;
     let seconds = started.elapsed().as_secs_f64();
     let cpu_seconds = proc_cpu_seconds(worker.pid())? - cpu_before;
     let (peak_rss_kb, _) = sampler.stop();
@@ -931,46 +909,6 @@ fn python_peer(settings: &Settings, start: &Position, n: usize) -> Result<(f64, 
 // The broker
 // ---------------------------------------------------------------------------------------------
 
-async fn connect_broker(bootstrap: &str) -> Result<KafkaBroker> {
-    match tokio::time::timeout(
-        STARTUP_LIMIT,
-        KafkaBroker::connect(&[bootstrap.to_string()]),
-    )
-    .await
-    {
-        Ok(Ok(broker)) => Ok(broker),
-        Ok(Err(e)) => bail!(
-            "the Kafka broker at {bootstrap} is not reachable: {e}; start the test services \
-             with `bash scripts/services.sh up` or point STRAIT_TEST_KAFKA at a broker"
-        ),
-        Err(_) => bail!("the Kafka broker at {bootstrap} did not answer within {STARTUP_LIMIT:?}"),
-    }
-}
-
-async fn create_topic(broker: &KafkaBroker, name: &str) -> Result<()> {
-    let spec = TopicSpec {
-        name: name.to_string(),
-        partitions: 1,
-        replication_factor: 1,
-        configs: BTreeMap::new(),
-    };
-    if !broker
-        .create_topic(&spec)
-        .await
-        .with_context(|| format!("cannot create topic {name}"))?
-    {
-        bail!("topic {name} already exists; the bench needs a fresh one");
-    }
-    let deadline = Instant::now() + STARTUP_LIMIT;
-    while broker.partition_count(name).await? != Some(1) {
-        if Instant::now() > deadline {
-            bail!("topic {name} has no partition {STARTUP_LIMIT:?} after its creation");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Ok(())
-}
-
 /// Every topic a run may create.
 fn run_topics(settings: &Settings) -> Vec<String> {
     let (id, db) = (&settings.run_id, settings.database());
@@ -983,85 +921,6 @@ fn run_topics(settings: &Settings) -> Vec<String> {
     topics
 }
 
-/// Deletes the run's topics (the test broker keeps everything in memory).
-async fn delete_topics(settings: &Settings) -> Result<()> {
-    let client = rskafka::client::ClientBuilder::new(vec![settings.bootstrap.clone()])
-        .build()
-        .await
-        .context("rskafka cannot connect")?;
-    let existing = client.list_topics().await.context("cannot list topics")?;
-    let controller = client.controller_client().context("no controller client")?;
-    for name in run_topics(settings) {
-        if existing.iter().any(|t| t.name == name) {
-            controller
-                .delete_topic(name.as_str(), 30_000)
-                .await
-                .with_context(|| format!("cannot delete topic {name}"))?;
-        }
-    }
-    Ok(())
-}
-
-/// The high watermark of partition 0 with one small Fetch at `target` (see benches/worker.rs).
-async fn high_watermark(
-    broker: &KafkaBroker,
-    topic: &str,
-    target: i64,
-    position: &mut i64,
-) -> Result<i64> {
-    match broker.read_to_end(topic, 0, target).await {
-        Ok((_, end)) => Ok(end),
-        Err(KafkaError::OffsetOutOfRange {
-            high_watermark: Some(end),
-            ..
-        }) => Ok(end),
-        Err(KafkaError::OffsetOutOfRange {
-            high_watermark: None,
-            ..
-        }) => {
-            let (_, end) = broker
-                .read_to_end(topic, 0, *position)
-                .await
-                .with_context(|| format!("cannot read topic {topic}"))?;
-            *position = end;
-            Ok(end)
-        }
-        Err(e) => Err(e).with_context(|| format!("cannot fetch the end of topic {topic}")),
-    }
-}
-
-/// Polls the topic's high watermark until `target`; fails when the worker dies or the topic
-/// stops growing for [`STALL_LIMIT`].
-async fn wait_for_records(
-    broker: &KafkaBroker,
-    topic: &str,
-    target: i64,
-    worker: &mut Worker,
-    rest: &Rest,
-    connector: &str,
-) -> Result<i64> {
-    let (mut position, mut seen, mut last_growth) = (0, 0, Instant::now());
-    loop {
-        let hw = high_watermark(broker, topic, target, &mut position).await?;
-        if hw >= target {
-            return Ok(hw);
-        }
-        if hw > seen {
-            seen = hw;
-            last_growth = Instant::now();
-        } else if last_growth.elapsed() > STALL_LIMIT {
-            let (_, state) = rest.call("GET", &format!("/connectors/{connector}/status"), None)?;
-            bail!(
-                "topic {topic} stuck at {hw} of {target} records for {STALL_LIMIT:?}; connector \
-                 status: {state}; worker log: {}",
-                worker.log.display()
-            );
-        }
-        worker.check_alive()?;
-        tokio::time::sleep(PROGRESS_POLL).await;
-    }
-}
-
 /// The last record is the last update, rendered by JsonConverter with its schema.
 async fn check_last_record(
     broker: &KafkaBroker,
@@ -1069,14 +928,8 @@ async fn check_last_record(
     end: i64,
     settings: &Settings,
 ) -> Result<()> {
-    let (records, _) = broker
-        .read_to_end(topic, 0, end - 1)
-        .await
-        .with_context(|| format!("cannot read the last record of {topic}"))?;
-    let value = records
-        .into_iter()
-        .find(|r| r.offset == end - 1)
-        .and_then(|r| r.value)
+    let value = last_value(broker, topic, end)
+        .await?
         .with_context(|| format!("topic {topic} has no value at offset {}", end - 1))?;
     let json: Json = serde_json::from_slice(&value)
         .with_context(|| format!("the last record of {topic} is not JSON"))?;
@@ -1093,27 +946,8 @@ async fn check_last_record(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The worker process and its REST API
+// Connectors on the worker
 // ---------------------------------------------------------------------------------------------
-
-/// A distributed worker alone in its group, with internal topics of its own.
-fn write_worker_properties(path: &Path, bootstrap: &str, port: u16, id: &str) -> Result<()> {
-    let text = format!(
-        "bootstrap.servers={bootstrap}\n\
-         group.id=strait-bench-mysql-{id}\n\
-         config.storage.topic=bench_configs_{id}\n\
-         offset.storage.topic=bench_offsets_{id}\n\
-         status.storage.topic=bench_status_{id}\n\
-         config.storage.replication.factor=1\n\
-         offset.storage.replication.factor=1\n\
-         status.storage.replication.factor=1\n\
-         key.converter=org.apache.kafka.connect.json.JsonConverter\n\
-         value.converter=org.apache.kafka.connect.json.JsonConverter\n\
-         offset.flush.interval.ms=1000\n\
-         listeners=http://127.0.0.1:{port}\n"
-    );
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
-}
 
 fn create_connector(rest: &Rest, name: &str, config: &ConfigMap) -> Result<()> {
     let body = json!({ "name": name, "config": config }).to_string();
@@ -1151,214 +985,4 @@ async fn wait_for_task_state(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("cannot find a free port")?;
-    Ok(listener.local_addr()?.port())
-}
-
-async fn wait_for_rest(rest: &Rest, worker: &mut Worker) -> Result<()> {
-    let deadline = Instant::now() + STARTUP_LIMIT;
-    loop {
-        worker.check_alive()?;
-        match rest.call("GET", "/", None) {
-            Ok((200, _)) => return Ok(()),
-            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
-            Ok((status, body)) => bail!("GET / answered {status}: {body}"),
-            Err(e) => return Err(e).context("the worker's REST API did not answer"),
-        }
-    }
-}
-
-/// The `strait` process; killed if still running when dropped (an error path).
-struct Worker {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Worker {
-    fn start(bin: &Path, properties: &Path, log: &Path) -> Result<Self> {
-        let out = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
-        let err = out.try_clone()?;
-        let child = Command::new(bin)
-            .arg("distributed")
-            .arg(properties)
-            .env("STRAIT_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .with_context(|| format!("cannot start {}", bin.display()))?;
-        Ok(Self {
-            child,
-            log: log.to_path_buf(),
-        })
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn check_alive(&mut self) -> Result<()> {
-        if let Some(status) = self.child.try_wait()? {
-            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-            let tail: Vec<&str> = text.lines().rev().take(30).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            bail!(
-                "the worker exited ({status}); last lines of {}:\n{}",
-                self.log.display(),
-                tail.join("\n")
-            );
-        }
-        Ok(())
-    }
-
-    /// SIGTERM, then up to 15 s for a graceful stop, then SIGKILL.
-    fn stop(mut self) -> Result<()> {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if self.child.try_wait()?.is_some() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        Ok(())
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// A field of `/proc/<pid>/status` given in kB (`VmRSS`, `VmHWM`).
-fn proc_status_kb(pid: u32, field: &str) -> Result<u64> {
-    let path = format!("/proc/{pid}/status");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
-    text.lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .with_context(|| format!("{path} has no {field}"))
-}
-
-/// User + system CPU seconds of a process (`/proc/<pid>/stat`, `USER_HZ` = 100).
-fn proc_cpu_seconds(pid: u32) -> Result<f64> {
-    let path = format!("/proc/{pid}/stat");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
-    let rest = text
-        .rsplit_once(')')
-        .map(|(_, r)| r)
-        .with_context(|| format!("{path} is malformed"))?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| -> Result<u64> {
-        fields
-            .get(i)
-            .and_then(|f| f.parse().ok())
-            .with_context(|| format!("{path} has no field {}", i + 3))
-    };
-    Ok((ticks(11)? + ticks(12)?) as f64 / 100.0)
-}
-
-/// Samples a process's `VmRSS` on its own thread and keeps the peak.
-struct RssSampler {
-    stop: Arc<AtomicBool>,
-    handle: JoinHandle<(u64, usize)>,
-}
-
-impl RssSampler {
-    fn start(pid: u32) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let handle = std::thread::spawn(move || {
-            let (mut peak, mut samples) = (0, 0);
-            while !flag.load(Ordering::Relaxed) {
-                if let Ok(kb) = proc_status_kb(pid, "VmRSS") {
-                    peak = peak.max(kb);
-                    samples += 1;
-                }
-                std::thread::sleep(RSS_SAMPLE_EVERY);
-            }
-            (peak, samples)
-        });
-        Self { stop, handle }
-    }
-
-    /// The peak RSS in KiB and the number of samples.
-    fn stop(self) -> (u64, usize) {
-        self.stop.store(true, Ordering::Relaxed);
-        self.handle.join().unwrap_or((0, 0))
-    }
-}
-
-/// The worker's REST API on 127.0.0.1 (one request per connection).
-struct Rest {
-    port: u16,
-}
-
-impl Rest {
-    fn call(&self, method: &str, path: &str, body: Option<&str>) -> Result<(u16, String)> {
-        let what = format!("{method} {path} on 127.0.0.1:{}", self.port);
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))
-            .with_context(|| format!("{what}: cannot connect"))?;
-        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-        let body = body.unwrap_or("");
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\n\
-             Accept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.port,
-            body.len()
-        );
-        stream
-            .write_all(request.as_bytes())
-            .with_context(|| format!("{what}: cannot send"))?;
-        let mut answer = Vec::new();
-        stream
-            .read_to_end(&mut answer)
-            .with_context(|| format!("{what}: cannot read the answer"))?;
-        let answer = String::from_utf8_lossy(&answer);
-        let (head, body) = answer
-            .split_once("\r\n\r\n")
-            .with_context(|| format!("{what}: malformed answer {answer:?}"))?;
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .with_context(|| format!("{what}: malformed status line in {head:?}"))?;
-        let body = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            dechunk(body)
-        } else {
-            body.to_string()
-        };
-        Ok((status, body))
-    }
-}
-
-/// The payload of a chunked body.
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if size == 0 || after.len() < size {
-            break;
-        }
-        out.push_str(&after[..size]);
-        rest = after[size..].trim_start_matches("\r\n");
-    }
-    out
 }

@@ -28,20 +28,22 @@
 //! time too), `STRAIT_BENCH_PERF=<file>` (record a `perf` profile of the worker's run). Method and
 //! figures: `docs/benchmarks.md`.
 
-use std::collections::BTreeMap;
+mod support;
+
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use serde_json::json;
-use strait_runtime::kafka::{Broker, KafkaBroker, KafkaError, ProduceRecord, TopicSpec};
+use strait_runtime::kafka::{Broker, KafkaBroker, ProduceRecord};
+use support::{
+    connect_broker, cpu_since, create_topic, delete_topics, free_port, high_watermark, last_value,
+    own_cpu_seconds, proc_cpu_seconds, proc_status_kb, round2, round3, smoke_run, wait_for_records,
+    wait_for_rest, write_worker_properties, Rest, RssSampler, Worker,
+};
 
 /// Records per `produce` call in the raw run: FileStream's default `batch.size`, so both runs
 /// hand the producer batches of the same size.
@@ -52,36 +54,12 @@ const LINE_LEN: usize = 100;
 const TARGET_RATIO: f64 = 0.8;
 /// Idle memory limit, in KiB (20 MB).
 const IDLE_TARGET_KB: u64 = 20 * 1024;
-/// How often the worker's RSS is sampled during the run.
-const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(50);
 /// How long after `GET /` first answers the idle RSS is read.
 const IDLE_SETTLE: Duration = Duration::from_secs(2);
-/// How often the destination topic's high watermark is checked.
-const PROGRESS_POLL: Duration = Duration::from_millis(10);
-/// The run fails when the destination topic has not grown for this long.
-const STALL_LIMIT: Duration = Duration::from_secs(60);
-/// Upper bound on waiting for the broker or the worker to answer.
-const STARTUP_LIMIT: Duration = Duration::from_secs(60);
-
-/// `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it. Then
-/// the bench does a small smoke run that checks it still works end to end; its figures are not
-/// measurements.
-fn smoke_run() -> bool {
-    !std::env::args().any(|a| a == "--bench")
-}
 
 fn main() -> Result<()> {
-    if smoke_run() {
-        println!(
-            "smoke run (no --bench): checking the benchmark works; figures are not measurements"
-        );
-    }
     let settings = Settings::from_env()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the tokio runtime")?;
-    let results = runtime.block_on(run(&settings))?;
+    let results = support::run_bench(run(&settings))??;
     results.print();
     let path = results.write(&settings.results_dir)?;
     println!("results written to {}", path.display());
@@ -108,39 +86,15 @@ struct Settings {
 
 impl Settings {
     fn from_env() -> Result<Self> {
-        let bootstrap =
-            std::env::var("STRAIT_TEST_KAFKA").unwrap_or_else(|_| "127.0.0.1:39092".to_string());
-        let records = match std::env::var("STRAIT_BENCH_RECORDS") {
-            Ok(raw) => raw
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n > 0)
-                .with_context(|| {
-                    format!("STRAIT_BENCH_RECORDS must be a positive integer, got '{raw}'")
-                })?,
-            Err(_) if smoke_run() => 20_000,
-            Err(_) => 500_000,
-        };
-        let worker_bin = PathBuf::from(env!("CARGO_BIN_EXE_strait"));
-        // The bench executable lives in target/<profile>/deps.
-        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-        let id = uuid::Uuid::new_v4().simple().to_string();
+        let default_records = if smoke_run() { 20_000 } else { 500_000 };
         Ok(Self {
-            bootstrap,
-            records,
-            worker_bin,
-            results_dir: target_dir.join("bench-results"),
-            run_id: id[..12].to_string(),
+            bootstrap: support::kafka_bootstrap(),
+            records: support::env_count("STRAIT_BENCH_RECORDS", default_records, 1)?,
+            worker_bin: PathBuf::from(env!("CARGO_BIN_EXE_strait")),
+            results_dir: support::results_dir(),
+            run_id: support::run_id(12),
             perf_output: std::env::var_os("STRAIT_BENCH_PERF").map(PathBuf::from),
-            broker_pid: match std::env::var("STRAIT_BENCH_BROKER_PID") {
-                Ok(raw) => Some(raw.trim().parse().with_context(|| {
-                    format!("STRAIT_BENCH_BROKER_PID must be a process id, got '{raw}'")
-                })?),
-                Err(_) => None,
-            },
+            broker_pid: support::env_pid("STRAIT_BENCH_BROKER_PID")?,
         })
     }
 }
@@ -237,8 +191,6 @@ impl Results {
 
     fn write(&self, dir: &Path) -> Result<PathBuf> {
         let (raw, fs) = (&self.raw, &self.filestream);
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let path = dir.join("worker.json");
         let doc = json!({
             "records": self.records,
             "line_bytes": LINE_LEN,
@@ -264,27 +216,16 @@ impl Results {
             "peak_hwm_kb": fs.peak_hwm_kb,
             "rss_samples": fs.rss_samples,
         });
-        let text = serde_json::to_string_pretty(&doc).context("cannot render the results")?;
-        std::fs::write(&path, text + "\n")
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(path)
+        support::write_results(dir, "worker.json", &doc)
     }
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }
 
 /// Runs both phases, then deletes the run's topics whatever happened: the test broker keeps
 /// everything in memory, and every run writes 2N records.
 async fn run(settings: &Settings) -> Result<Results> {
-    let broker = connect(&settings.bootstrap).await?;
+    let broker = connect_broker(&settings.bootstrap).await?;
     let outcome = measure(&broker, settings).await;
-    if let Err(e) = delete_topics(settings).await {
+    if let Err(e) = delete_topics(&settings.bootstrap, &run_topics(&settings.run_id)).await {
         eprintln!("warning: could not delete this run's topics: {e:#}");
     }
     outcome
@@ -346,118 +287,12 @@ fn now_ms() -> i64 {
 // The broker
 // ---------------------------------------------------------------------------------------------
 
-async fn connect(bootstrap: &str) -> Result<KafkaBroker> {
-    let how_to = "start the test services with `bash scripts/services.sh up` or point \
-                  STRAIT_TEST_KAFKA at a broker";
-    match tokio::time::timeout(
-        STARTUP_LIMIT,
-        KafkaBroker::connect(&[bootstrap.to_string()]),
-    )
-    .await
-    {
-        Ok(Ok(broker)) => Ok(broker),
-        Ok(Err(e)) => bail!("the Kafka broker at {bootstrap} is not reachable: {e}; {how_to}"),
-        Err(_) => bail!(
-            "the Kafka broker at {bootstrap} did not answer within {STARTUP_LIMIT:?}; {how_to}"
-        ),
-    }
-}
-
-async fn create_topic(broker: &KafkaBroker, name: &str) -> Result<()> {
-    let spec = TopicSpec {
-        name: name.to_string(),
-        partitions: 1,
-        replication_factor: 1,
-        configs: BTreeMap::new(),
-    };
-    let created = broker
-        .create_topic(&spec)
-        .await
-        .with_context(|| format!("cannot create topic {name}"))?;
-    if !created {
-        bail!("topic {name} already exists; the bench needs a fresh one");
-    }
-    // Wait until the topic is visible to metadata requests.
-    let deadline = Instant::now() + STARTUP_LIMIT;
-    while broker.partition_count(name).await? != Some(1) {
-        if Instant::now() > deadline {
-            bail!("topic {name} has no partition {STARTUP_LIMIT:?} after its creation");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Ok(())
-}
-
 /// Every topic a run may create: the two destinations and the worker's internal topics.
 fn run_topics(id: &str) -> Vec<String> {
     ["raw", "filestream", "configs", "offsets", "status"]
         .iter()
         .map(|kind| format!("bench_{kind}_{id}"))
         .collect()
-}
-
-/// Deletes the run's topics that exist. `KafkaBroker` has no DeleteTopics (the worker never
-/// deletes), so this borrows rskafka, already a test dependency.
-async fn delete_topics(settings: &Settings) -> Result<()> {
-    let client = rskafka::client::ClientBuilder::new(vec![settings.bootstrap.clone()])
-        .build()
-        .await
-        .context("rskafka cannot connect")?;
-    let existing = client.list_topics().await.context("cannot list topics")?;
-    let controller = client.controller_client().context("no controller client")?;
-    for name in run_topics(&settings.run_id) {
-        if existing.iter().any(|t| t.name == name) {
-            controller
-                .delete_topic(name.as_str(), 30_000)
-                .await
-                .with_context(|| format!("cannot delete topic {name}"))?;
-        }
-    }
-    Ok(())
-}
-
-/// The high watermark of partition 0, without reading the records below it.
-///
-/// A read that starts at `target` costs one small Fetch: at the end it returns nothing, and
-/// beyond the end the error carries the high watermark. A broker whose out-of-range answer lacks
-/// it falls back to reading forward from `position`.
-async fn high_watermark(
-    broker: &KafkaBroker,
-    topic: &str,
-    target: i64,
-    position: &mut i64,
-) -> Result<i64> {
-    match broker.read_to_end(topic, 0, target).await {
-        Ok((_, end)) => Ok(end),
-        Err(KafkaError::OffsetOutOfRange {
-            high_watermark: Some(end),
-            ..
-        }) => Ok(end),
-        Err(KafkaError::OffsetOutOfRange {
-            high_watermark: None,
-            ..
-        }) => {
-            let (_, end) = broker
-                .read_to_end(topic, 0, *position)
-                .await
-                .with_context(|| format!("cannot read topic {topic}"))?;
-            *position = end;
-            Ok(end)
-        }
-        Err(e) => Err(e).with_context(|| format!("cannot fetch the end of topic {topic}")),
-    }
-}
-
-/// The value of the last record of `topic` (offset `end - 1`).
-async fn last_value(broker: &KafkaBroker, topic: &str, end: i64) -> Result<Option<Vec<u8>>> {
-    let (records, _) = broker
-        .read_to_end(topic, 0, end - 1)
-        .await
-        .with_context(|| format!("cannot read the last record of {topic}"))?;
-    Ok(records
-        .into_iter()
-        .find(|r| r.offset == end - 1)
-        .and_then(|r| r.value))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -486,7 +321,7 @@ async fn raw_producer(broker: &KafkaBroker, settings: &Settings) -> Result<RawRu
     let n = settings.records;
     let mut text = String::with_capacity(LINE_LEN);
     let (mut produced, mut building) = (Duration::ZERO, Duration::ZERO);
-    let cpu_before = proc_cpu_seconds("self")?;
+    let cpu_before = own_cpu_seconds()?;
     let broker_before = broker_cpu(settings)?;
     let mut next = 0;
     while next < n {
@@ -520,7 +355,7 @@ async fn raw_producer(broker: &KafkaBroker, settings: &Settings) -> Result<RawRu
         }
         next = end;
     }
-    let cpu_seconds = proc_cpu_seconds("self")? - cpu_before - building.as_secs_f64();
+    let cpu_seconds = own_cpu_seconds()? - cpu_before - building.as_secs_f64();
     let broker_cpu_seconds = cpu_since(broker_before, broker_cpu(settings)?);
     let mut position = 0;
     let hw = high_watermark(broker, &topic, n as i64, &mut position).await?;
@@ -539,14 +374,7 @@ async fn raw_producer(broker: &KafkaBroker, settings: &Settings) -> Result<RawRu
 
 /// The broker's CPU seconds so far, when its pid is known.
 fn broker_cpu(settings: &Settings) -> Result<Option<f64>> {
-    settings
-        .broker_pid
-        .map(|pid| proc_cpu_seconds(&pid.to_string()))
-        .transpose()
-}
-
-fn cpu_since(before: Option<f64>, after: Option<f64>) -> Option<f64> {
-    Some(after? - before?)
+    settings.broker_pid.map(proc_cpu_seconds).transpose()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -585,7 +413,8 @@ async fn filestream(broker: &KafkaBroker, settings: &Settings) -> Result<FileStr
 
     let port = free_port()?;
     let properties = workdir.join("worker.properties");
-    write_worker_properties(&properties, &settings.bootstrap, port, id)?;
+    let group = format!("strait-bench-{id}");
+    write_worker_properties(&properties, &settings.bootstrap, port, &group, id)?;
     let mut worker = Worker::start(
         &settings.worker_bin,
         &properties,
@@ -603,7 +432,7 @@ async fn filestream(broker: &KafkaBroker, settings: &Settings) -> Result<FileStr
         None => None,
     };
     let sampler = RssSampler::start(worker.pid());
-    let cpu_before = proc_cpu_seconds(&worker.pid().to_string())?;
+    let cpu_before = proc_cpu_seconds(worker.pid())?;
     let broker_before = broker_cpu(settings)?;
     let connector = format!("bench-filestream-{id}");
     let body = json!({
@@ -632,7 +461,7 @@ async fn filestream(broker: &KafkaBroker, settings: &Settings) -> Result<FileStr
     )
     .await?;
     let seconds = started.elapsed().as_secs_f64();
-    let cpu_seconds = proc_cpu_seconds(&worker.pid().to_string())? - cpu_before;
+    let cpu_seconds = proc_cpu_seconds(worker.pid())? - cpu_before;
     let broker_cpu_seconds = cpu_since(broker_before, broker_cpu(settings)?);
     let (loaded_rss_kb, rss_samples) = sampler.stop();
     if let Some(profiler) = profiler {
@@ -669,60 +498,6 @@ async fn filestream(broker: &KafkaBroker, settings: &Settings) -> Result<FileStr
     })
 }
 
-/// How the destination topic filled up.
-struct Progress {
-    /// The high watermark once it reached the target.
-    end: i64,
-    /// When the first record was seen, counted from connector creation.
-    first_record: Duration,
-    /// The high watermark at that moment.
-    first_high_watermark: i64,
-}
-
-/// Polls the destination topic's high watermark until it reaches `target`; fails when the
-/// worker dies or the topic stops growing for [`STALL_LIMIT`].
-async fn wait_for_records(
-    broker: &KafkaBroker,
-    topic: &str,
-    target: i64,
-    started: Instant,
-    worker: &mut Worker,
-    rest: &Rest,
-    connector: &str,
-) -> Result<Progress> {
-    let mut position = 0;
-    let mut seen = 0;
-    let mut last_growth = Instant::now();
-    let mut first = None;
-    loop {
-        let hw = high_watermark(broker, topic, target, &mut position).await?;
-        if hw > 0 && first.is_none() {
-            first = Some((started.elapsed(), hw));
-        }
-        if hw >= target {
-            let (first_record, first_high_watermark) = first.unwrap_or((started.elapsed(), hw));
-            return Ok(Progress {
-                end: hw,
-                first_record,
-                first_high_watermark,
-            });
-        }
-        if hw > seen {
-            seen = hw;
-            last_growth = Instant::now();
-        } else if last_growth.elapsed() > STALL_LIMIT {
-            let (_, state) = rest.call("GET", &format!("/connectors/{connector}/status"), None)?;
-            bail!(
-                "topic {topic} stuck at {hw} of {target} records for {STALL_LIMIT:?}; connector \
-                 status: {state}; worker log: {}",
-                worker.log.display()
-            );
-        }
-        worker.check_alive()?;
-        tokio::time::sleep(PROGRESS_POLL).await;
-    }
-}
-
 /// The topic holds exactly N records and the last is byte for byte the raw run's record.
 async fn check_output(broker: &KafkaBroker, topic: &str, n: usize, end: i64) -> Result<()> {
     if end != n as i64 {
@@ -757,123 +532,9 @@ fn write_input(path: &Path, n: usize) -> Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// A distributed worker alone in its group, with internal topics of its own.
-fn write_worker_properties(path: &Path, bootstrap: &str, port: u16, id: &str) -> Result<()> {
-    let text = format!(
-        "bootstrap.servers={bootstrap}\n\
-         group.id=strait-bench-{id}\n\
-         config.storage.topic=bench_configs_{id}\n\
-         offset.storage.topic=bench_offsets_{id}\n\
-         status.storage.topic=bench_status_{id}\n\
-         config.storage.replication.factor=1\n\
-         offset.storage.replication.factor=1\n\
-         status.storage.replication.factor=1\n\
-         key.converter=org.apache.kafka.connect.json.JsonConverter\n\
-         value.converter=org.apache.kafka.connect.json.JsonConverter\n\
-         offset.flush.interval.ms=1000\n\
-         listeners=http://127.0.0.1:{port}\n"
-    );
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// A port nobody listens on right now.
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("cannot find a free port")?;
-    Ok(listener.local_addr()?.port())
-}
-
-async fn wait_for_rest(rest: &Rest, worker: &mut Worker) -> Result<()> {
-    let deadline = Instant::now() + STARTUP_LIMIT;
-    loop {
-        worker.check_alive()?;
-        match rest.call("GET", "/", None) {
-            Ok((200, _)) => return Ok(()),
-            Ok(_) | Err(_) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Ok((status, body)) => bail!("GET / answered {status}: {body}"),
-            Err(e) => {
-                return Err(e).context(format!(
-                    "the worker's REST API did not answer within {STARTUP_LIMIT:?}"
-                ))
-            }
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
-// The worker process
+// Around the worker process
 // ---------------------------------------------------------------------------------------------
-
-/// The `strait` process; killed if still running when dropped (an error path).
-struct Worker {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Worker {
-    fn start(bin: &Path, properties: &Path, log: &Path) -> Result<Self> {
-        let out = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
-        let err = out.try_clone()?;
-        let child = Command::new(bin)
-            .arg("distributed")
-            .arg(properties)
-            .env("STRAIT_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .with_context(|| format!("cannot start {}", bin.display()))?;
-        Ok(Self {
-            child,
-            log: log.to_path_buf(),
-        })
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn check_alive(&mut self) -> Result<()> {
-        if let Some(status) = self.child.try_wait()? {
-            let tail = std::fs::read_to_string(&self.log).unwrap_or_default();
-            let tail: Vec<&str> = tail.lines().rev().take(30).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            bail!(
-                "the worker exited ({status}); last lines of {}:\n{}",
-                self.log.display(),
-                tail.join("\n")
-            );
-        }
-        Ok(())
-    }
-
-    /// SIGTERM, then up to 15 s for a graceful stop, then SIGKILL.
-    fn stop(mut self) -> Result<()> {
-        let pid = self.pid().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if self.child.try_wait()?.is_some() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        eprintln!("the worker did not stop within 15 s of SIGTERM; killing it");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        Ok(())
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
 
 /// `perf record` attached to the worker, with DWARF call graphs (the release build keeps no frame
 /// pointers, but its unwind tables let perf walk the stack).
@@ -929,134 +590,4 @@ impl Drop for RemoveOnDrop {
             }
         }
     }
-}
-
-/// A field of `/proc/<pid>/status` given in kB (`VmRSS`, `VmHWM`).
-fn proc_status_kb(pid: u32, field: &str) -> Result<u64> {
-    let path = format!("/proc/{pid}/status");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
-    text.lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .with_context(|| format!("{path} has no {field}"))
-}
-
-/// User + system CPU seconds of a process (`/proc/<pid>/stat`, in clock ticks of 1/100 s, the
-/// `USER_HZ` of every mainstream Linux build); `pid` may be `self`.
-fn proc_cpu_seconds(pid: &str) -> Result<f64> {
-    let path = format!("/proc/{pid}/stat");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
-    // Fields after the parenthesised command name, which may itself hold spaces.
-    let rest = text
-        .rsplit_once(')')
-        .map(|(_, r)| r)
-        .with_context(|| format!("{path} is malformed"))?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
-    let ticks = |i: usize| -> Result<u64> {
-        fields
-            .get(i)
-            .and_then(|f| f.parse().ok())
-            .with_context(|| format!("{path} has no field {}", i + 3))
-    };
-    Ok((ticks(11)? + ticks(12)?) as f64 / 100.0)
-}
-
-/// Samples a process's `VmRSS` on its own thread and keeps the peak.
-struct RssSampler {
-    stop: Arc<AtomicBool>,
-    handle: JoinHandle<(u64, usize)>,
-}
-
-impl RssSampler {
-    fn start(pid: u32) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let handle = std::thread::spawn(move || {
-            let (mut peak, mut samples) = (0, 0);
-            while !flag.load(Ordering::Relaxed) {
-                if let Ok(kb) = proc_status_kb(pid, "VmRSS") {
-                    peak = peak.max(kb);
-                    samples += 1;
-                }
-                std::thread::sleep(RSS_SAMPLE_EVERY);
-            }
-            (peak, samples)
-        });
-        Self { stop, handle }
-    }
-
-    /// The peak RSS in KiB and the number of samples.
-    fn stop(self) -> (u64, usize) {
-        self.stop.store(true, Ordering::Relaxed);
-        self.handle.join().unwrap_or((0, 0))
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// A minimal HTTP/1.1 client for the REST calls
-// ---------------------------------------------------------------------------------------------
-
-/// The worker's REST API on 127.0.0.1.
-struct Rest {
-    port: u16,
-}
-
-impl Rest {
-    /// One request on its own connection (`Connection: close`); returns the status and body.
-    fn call(&self, method: &str, path: &str, body: Option<&str>) -> Result<(u16, String)> {
-        let what = format!("{method} {path} on 127.0.0.1:{}", self.port);
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))
-            .with_context(|| format!("{what}: cannot connect"))?;
-        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-        let body = body.unwrap_or("");
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\n\
-             Accept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.port,
-            body.len()
-        );
-        stream
-            .write_all(request.as_bytes())
-            .with_context(|| format!("{what}: cannot send"))?;
-        let mut answer = Vec::new();
-        stream
-            .read_to_end(&mut answer)
-            .with_context(|| format!("{what}: cannot read the answer"))?;
-        let answer = String::from_utf8_lossy(&answer);
-        let (head, body) = answer
-            .split_once("\r\n\r\n")
-            .with_context(|| format!("{what}: malformed answer {answer:?}"))?;
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .with_context(|| format!("{what}: malformed status line in {head:?}"))?;
-        let body = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            dechunk(body)
-        } else {
-            body.to_string()
-        };
-        Ok((status, body))
-    }
-}
-
-/// The payload of a chunked body (the chunk sizes removed).
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if size == 0 || after.len() < size {
-            break;
-        }
-        out.push_str(&after[..size]);
-        rest = after[size..].trim_start_matches("\r\n");
-    }
-    out
 }

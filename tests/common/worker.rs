@@ -92,7 +92,7 @@ pub struct Worker {
 
 impl Worker {
     /// A distributed worker on fresh internal topics named after `prefix`, started and
-    /// answering `GET /`.
+    /// answering `GET /health`.
     pub fn distributed(prefix: &str) -> Worker {
         let internal = InternalTopics {
             group_id: unique_name(&format!("{prefix}_group")),
@@ -185,7 +185,8 @@ impl Worker {
         worker
     }
 
-    /// Spawns the process and waits until `GET /` answers 200.
+    /// Spawns the process and waits until `GET /health` answers 200: the worker has restored its
+    /// state and accepts changes (before that, Kafka and Strait answer writes with 409).
     fn start(&mut self) {
         assert!(self.child.is_none(), "worker already running");
         let mut log = OpenOptions::new()
@@ -218,7 +219,7 @@ impl Worker {
                     self.fail(&format!("the worker exited during startup with {status}"));
                 }
             }
-            if let Ok(mut resp) = self.agent.get(&self.url("/")).call() {
+            if let Ok(mut resp) = self.agent.get(&self.url("/health")).call() {
                 let _ = resp.body_mut().read_to_string();
                 if resp.status().as_u16() == 200 {
                     return;
@@ -226,7 +227,7 @@ impl Worker {
             }
             if Instant::now() > deadline {
                 self.fail(&format!(
-                    "the worker did not answer GET / within {TEST_TIMEOUT:?}"
+                    "the worker did not answer GET /health within {TEST_TIMEOUT:?}"
                 ));
             }
             std::thread::sleep(POLL_EVERY);
