@@ -19,6 +19,10 @@ use dynamodb_common::{
     create_table, delete, next_second, put, scan_all, simple_item, utc_timestamp, TableSpec,
 };
 
+/// moto serves every request from one Python process; under load (e.g. right after a cold
+/// build) a paged snapshot plus CDC catch-up can take well over the usual minute.
+const EMULATOR_PATIENCE: Duration = Duration::from_secs(180);
+
 /// One record of the table's topic: key id, op (or "tombstone"), and the after document.
 #[derive(Clone, Debug)]
 struct Change {
@@ -149,7 +153,7 @@ fn kill_9_mid_snapshot_and_mid_cdc_loses_nothing() {
             ],
         ),
     );
-    worker.wait_until("the first snapshot rows", || {
+    worker.wait_until_within(EMULATOR_PATIENCE, "the first snapshot rows", || {
         (topics.records(&table).len() >= 6).then_some(())
     });
     worker.kill();
@@ -166,19 +170,23 @@ fn kill_9_mid_snapshot_and_mid_cdc_loses_nothing() {
         delete(&client, &table, "k002").await;
     });
     worker.restart();
-    worker.wait_until("the whole snapshot and the changes made while down", || {
-        let c = changes(&topics, &table);
-        let rows: BTreeSet<&str> = c
-            .iter()
-            .filter(|c| c.op == "r")
-            .map(|c| c.id.as_str())
-            .collect();
-        let snapshot_done = (0..60).all(|i| {
-            let id = format!("k{i:03}");
-            rows.contains(id.as_str()) || id == "k002"
-        });
-        (snapshot_done && has(&c, "down0", "c") && has(&c, "k002", "tombstone")).then_some(())
-    });
+    worker.wait_until_within(
+        EMULATOR_PATIENCE,
+        "the whole snapshot and the changes made while down",
+        || {
+            let c = changes(&topics, &table);
+            let rows: BTreeSet<&str> = c
+                .iter()
+                .filter(|c| c.op == "r")
+                .map(|c| c.id.as_str())
+                .collect();
+            let snapshot_done = (0..60).all(|i| {
+                let id = format!("k{i:03}");
+                rows.contains(id.as_str()) || id == "k002"
+            });
+            (snapshot_done && has(&c, "down0", "c") && has(&c, "k002", "tombstone")).then_some(())
+        },
+    );
 
     // Mid-CDC: changes, a kill once some arrived, more changes while down.
     rt.block_on(async {
@@ -186,7 +194,7 @@ fn kill_9_mid_snapshot_and_mid_cdc_loses_nothing() {
             put(&client, &table, simple_item(&format!("m{i}"), i)).await;
         }
     });
-    worker.wait_until("some CDC changes", || {
+    worker.wait_until_within(EMULATOR_PATIENCE, "some CDC changes", || {
         has(&changes(&topics, &table), "m0", "c").then_some(())
     });
     worker.kill();
@@ -196,7 +204,7 @@ fn kill_9_mid_snapshot_and_mid_cdc_loses_nothing() {
         put(&client, &table, simple_item("late", 9)).await;
     });
     worker.restart();
-    worker.wait_until("the changes made while down", || {
+    worker.wait_until_within(EMULATOR_PATIENCE, "the changes made while down", || {
         let c = changes(&topics, &table);
         (has(&c, "late", "c")
             && has(&c, "m0", "d")
@@ -232,7 +240,7 @@ fn offsets_endpoints_show_the_reference_types_and_move_cdc() {
     topics.create(&table, 1);
     let name = unique_name("ddb_offsets_connector");
     worker.create_connector(&name, &connector_config(&table, &[]));
-    worker.wait_until("the snapshot", || {
+    worker.wait_until_within(EMULATOR_PATIENCE, "the snapshot", || {
         (changes(&topics, &table).len() >= 12).then_some(())
     });
     rt.block_on(async {
@@ -242,12 +250,12 @@ fn offsets_endpoints_show_the_reference_types_and_move_cdc() {
     rt.block_on(async {
         put(&client, &table, simple_item("b", 2)).await;
     });
-    worker.wait_until("the CDC changes", || {
+    worker.wait_until_within(EMULATOR_PATIENCE, "the CDC changes", || {
         has(&changes(&topics, &table), "b", "c").then_some(())
     });
 
     // GET /offsets: type A, type B per segment with rows, and a shard position.
-    let offsets = worker.wait_until("the committed offsets", || {
+    let offsets = worker.wait_until_within(EMULATOR_PATIENCE, "the committed offsets", || {
         let r = worker.get(&format!("/connectors/{name}/offsets"));
         let list = r.body["offsets"].as_array()?.clone();
         let shard = list.iter().any(|o| o["partition"]["shardId"].is_string());
@@ -282,7 +290,7 @@ fn offsets_endpoints_show_the_reference_types_and_move_cdc() {
     let r = worker.put_empty(&format!("/connectors/{name}/resume"));
     assert!(r.status == 202 || r.status == 204, "{} {}", r.status, r.raw);
     // CDC restarts at the timestamp: b again, not a.
-    worker.wait_until("b delivered again", || {
+    worker.wait_until_within(EMULATOR_PATIENCE, "b delivered again", || {
         let c = changes(&topics, &table);
         c[before..]
             .iter()

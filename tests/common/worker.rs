@@ -341,11 +341,19 @@ impl Worker {
 
     /// Polls `probe` until it returns `Some`, failing with the log tail after [`TEST_TIMEOUT`].
     pub fn wait_until<T>(&self, what: &str, probe: impl FnMut() -> Option<T>) -> T {
-        match poll_until(probe) {
+        self.wait_until_within(TEST_TIMEOUT, what, probe)
+    }
+
+    /// [`Worker::wait_until`] with another bound, for waits paced by a slow emulator.
+    pub fn wait_until_within<T>(
+        &self,
+        limit: Duration,
+        what: &str,
+        probe: impl FnMut() -> Option<T>,
+    ) -> T {
+        match poll_until_within(limit, probe) {
             Ok(v) => v,
-            Err(()) => self.fail(&format!(
-                "timed out after {TEST_TIMEOUT:?} waiting for {what}"
-            )),
+            Err(()) => self.fail(&format!("timed out after {limit:?} waiting for {what}")),
         }
     }
 
@@ -540,8 +548,16 @@ fn require_broker() {
 }
 
 /// Polls `probe` every [`POLL_EVERY`] until it returns `Some`, for at most [`TEST_TIMEOUT`].
-pub fn poll_until<T>(mut probe: impl FnMut() -> Option<T>) -> Result<T, ()> {
-    let deadline = Instant::now() + TEST_TIMEOUT;
+pub fn poll_until<T>(probe: impl FnMut() -> Option<T>) -> Result<T, ()> {
+    poll_until_within(TEST_TIMEOUT, probe)
+}
+
+/// [`poll_until`] with another bound.
+pub fn poll_until_within<T>(
+    limit: Duration,
+    mut probe: impl FnMut() -> Option<T>,
+) -> Result<T, ()> {
+    let deadline = Instant::now() + limit;
     loop {
         if let Some(v) = probe() {
             return Ok(v);
