@@ -13,6 +13,6 @@
 
 pub mod chain;
 pub mod converters;
-pub mod kafka;
+pub use strait_kafka as kafka;
 pub mod storage;
 pub mod worker;

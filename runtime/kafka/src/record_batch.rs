@@ -38,7 +38,7 @@ use kafka_protocol::records::{
     TimestampType, NO_PARTITION_LEADER_EPOCH, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE,
 };
 
-use super::{ConsumedRecord, ProduceRecord};
+use crate::{ConsumedRecord, ProduceRecord};
 
 /// Bytes of `baseOffset i64 | batchLength i32`, the log's framing around every batch.
 const LOG_OVERHEAD: usize = 12;

@@ -17,8 +17,8 @@ use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::{MetadataRequest, MetadataResponse, TopicName};
 use kafka_protocol::protocol::StrBytes;
 
-use super::connection::{Connection, ConnectionSettings};
-use super::KafkaError;
+use crate::connection::{Connection, ConnectionSettings};
+use crate::KafkaError;
 
 /// What Metadata said about one topic.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -28,7 +28,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::KafkaError;
+use crate::KafkaError;
 
 /// A request type this client sends, with the versions its code handles.
 pub(crate) trait Api: Request {

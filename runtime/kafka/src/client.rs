@@ -23,11 +23,11 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::admin;
-use super::cluster::{Cluster, TopicMetadata};
-use super::connection::ConnectionSettings;
-use super::record_batch::{self, EncodeError};
-use super::{Broker, ConsumedRecord, KafkaError, ProduceRecord, TopicSpec};
+use crate::admin;
+use crate::cluster::{Cluster, TopicMetadata};
+use crate::connection::ConnectionSettings;
+use crate::record_batch::{self, EncodeError};
+use crate::{Broker, ConsumedRecord, KafkaError, ProduceRecord, TopicSpec};
 
 /// Tunables of [`KafkaBroker`]; the defaults suit a Connect worker.
 #[derive(Clone, Debug)]
