@@ -1,7 +1,8 @@
 //! Schema changes while streaming: records after an ALTER carry the new schema, a table created
-//! mid-stream is captured, a renamed table moves to its new topic, and a DDL statement the
-//! table model cannot follow (the connector lagging behind a later ALTER) fails with the table
-//! and binlog position named instead of emitting wrong data.
+//! mid-stream is captured, a renamed table moves to its new topic, rows written before an ALTER
+//! the connector had not caught up with keep the schema of their time (the model follows the
+//! binlog's DDL and is rebuilt from the schema history after a restart), and a row the model
+//! cannot decode names table, column and position.
 
 mod common;
 mod mysql_support;
@@ -91,7 +92,7 @@ async fn ddl_mid_stream_changes_the_schemas_of_later_records() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_later_alter_seen_while_lagging_fails_naming_table_and_position() {
+async fn rows_written_before_an_alter_the_connector_lagged_behind_keep_their_schema() {
     let mut db = TestDb::new("mysql_ddl_lag").await;
     db.exec("CREATE TABLE t (id INT PRIMARY KEY)").await;
     let config = config(&db.name, &[("snapshot.mode", "no_data")]);
@@ -105,24 +106,18 @@ async fn a_later_alter_seen_while_lagging_fails_naming_table_and_position() {
     offsets.commit_last(&first);
     task.stop().await.unwrap();
 
-    // While the connector is down, a row is written and then the table changes.
+    // While the connector is down, a row is written, the table changes, another row follows.
     db.exec("INSERT INTO t VALUES (2)").await;
     db.exec("ALTER TABLE t ADD COLUMN c INT").await;
+    db.exec("INSERT INTO t VALUES (3, 30)").await;
+    // The restarted task rebuilds its model from the schema history at the stored offset, so
+    // row 2 is decoded with the table as it was then, and row 3 with the ALTER applied.
     let mut task = start_task(&config, offsets, false).await;
-    let deadline = std::time::Instant::now() + common::TEST_TIMEOUT;
-    let error = loop {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "expected a schema mismatch error"
-        );
-        match task.poll().await {
-            Ok(records) => assert!(records.is_empty(), "no record may carry the wrong schema"),
-            Err(e) => break e,
-        }
-    };
-    let message = error.to_string();
-    assert!(message.contains(&format!("{}.t", db.name)), "{message}");
-    assert!(message.contains("binlog file"), "{message}");
+    let records = poll_n(&mut task, 2).await;
+    assert_eq!(field_names(&records[0]), ["id"]);
+    assert_eq!(row_field(&records[0], "id"), Some(Value::Int32(2)));
+    assert_eq!(field_names(&records[1]), ["id", "c"]);
+    assert_eq!(row_field(&records[1], "c"), Some(Value::Int32(30)));
     task.stop().await.unwrap();
     db.drop_db().await;
 }
@@ -141,23 +136,18 @@ async fn an_undecodable_row_names_table_column_and_position_or_is_skipped_under_
     offsets.commit_last(&poll_n(&mut task, 1).await);
     task.stop().await.unwrap();
 
-    // While the connector is down: a row with an INT, then the column becomes text.
+    // While the connector is down: a row with an INT, then the column becomes text, and the
+    // schema history is rebuilt from the current definitions (snapshot.mode=recovery, which
+    // Debezium documents as unsafe when a schema changed meanwhile): row 2's INT cannot be read
+    // as the VARCHAR the rebuilt model says.
     db.exec("INSERT INTO t VALUES (2, 2)").await;
     db.exec("ALTER TABLE t MODIFY c VARCHAR(10)").await;
     db.exec("INSERT INTO t VALUES (3, 'three')").await;
+    let mut strict = strict;
+    strict.insert("snapshot.mode".into(), "recovery".into());
 
     let mut task = start_task(&strict, offsets.clone(), false).await;
-    let deadline = std::time::Instant::now() + common::TEST_TIMEOUT;
-    let error = loop {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "expected a conversion error"
-        );
-        match task.poll().await {
-            Ok(records) => assert!(records.is_empty()),
-            Err(e) => break e,
-        }
-    };
+    let error = poll_until_error(&mut task).await;
     let message = error.to_string();
     assert!(error.is_data(), "{error:?}");
     for part in [

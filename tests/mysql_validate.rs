@@ -97,3 +97,51 @@ async fn each_problem_is_reported_on_its_key() {
     }
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unusable_schema_history_topic_is_reported_on_its_key() {
+    use strait_runtime::kafka::{Broker, KafkaBroker, TopicSpec};
+    let mut db = TestDb::new("mysql_validate_history").await;
+    db.exec("CREATE TABLE t (id INT PRIMARY KEY)").await;
+
+    // A compacted topic refuses the history's keyless records.
+    let compacted = common::unique_name("schema-history-compacted");
+    let broker = KafkaBroker::connect(&[common::kafka_bootstrap()])
+        .await
+        .expect("kafka");
+    broker
+        .create_topic(&TopicSpec {
+            name: compacted.clone(),
+            partitions: 1,
+            replication_factor: -1,
+            configs: [("cleanup.policy".to_string(), "compact".to_string())].into(),
+        })
+        .await
+        .expect("create topic");
+    let config = config(
+        &db.name,
+        &[("schema.history.internal.kafka.topic", compacted.as_str())],
+    );
+    let problems = errors(&validate(&config).await);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "schema.history.internal.kafka.topic");
+    assert!(
+        problems[0].1.contains("cleanup.policy=compact"),
+        "{}",
+        problems[0].1
+    );
+
+    // An unreachable cluster.
+    let mut unreachable = config.clone();
+    unreachable.insert(
+        "schema.history.internal.kafka.bootstrap.servers".into(),
+        "127.0.0.1:1".into(),
+    );
+    let problems = errors(&validate(&unreachable).await);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(
+        problems[0].0,
+        "schema.history.internal.kafka.bootstrap.servers"
+    );
+    db.drop_db().await;
+}

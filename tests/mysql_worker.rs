@@ -79,6 +79,9 @@ fn kill_9_during_snapshot_and_streaming_loses_nothing() {
         "topic.prefix": prefix,
         "database.include.list": db,
         "include.schema.changes": "false",
+        "schema.history.internal.kafka.topic": format!("schema-history.{db}"),
+        "schema.history.internal.kafka.bootstrap.servers": common::kafka_bootstrap(),
+        "schema.history.internal.store.only.captured.databases.ddl": "true",
         "max.batch.size": "200",
         "max.queue.size": "400",
     });

@@ -18,7 +18,7 @@ use strait_api::{
 };
 use strait_runtime::converters::JsonConverter;
 
-use super::common::{mysql_url, service_missing, unique_name, TEST_TIMEOUT};
+use super::common::{kafka_bootstrap, mysql_url, service_missing, unique_name, TEST_TIMEOUT};
 
 /// The MariaDB endpoint of `mysql_url()`: `(host, port)`.
 pub fn endpoint() -> (String, u16) {
@@ -117,6 +117,20 @@ pub fn config(db: &str, extra: &[(&str, &str)]) -> ConfigMap {
         ("topic.prefix", "dbserver1".to_string()),
         ("database.include.list", db.to_string()),
         ("include.schema.changes", "false".to_string()),
+        // Each test database has a history topic of its own; only its own database's DDL is
+        // recorded (the shared test server has many other tests' databases).
+        (
+            "schema.history.internal.kafka.topic",
+            format!("schema-history.{db}"),
+        ),
+        (
+            "schema.history.internal.kafka.bootstrap.servers",
+            kafka_bootstrap(),
+        ),
+        (
+            "schema.history.internal.store.only.captured.databases.ddl",
+            "true".to_string(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -202,6 +216,18 @@ pub async fn poll_n(task: &mut Box<dyn SourceTask>, n: usize) -> Vec<SourceRecor
     }
     assert_eq!(out.len(), n, "more records than expected");
     out
+}
+
+/// Polls until the task fails, asserting it emits nothing first; the error it failed with.
+pub async fn poll_until_error(task: &mut Box<dyn SourceTask>) -> strait_api::ConnectError {
+    let deadline = Instant::now() + TEST_TIMEOUT;
+    loop {
+        assert!(Instant::now() < deadline, "expected the task to fail");
+        match task.poll().await {
+            Ok(records) => assert!(records.is_empty(), "records before the failure"),
+            Err(e) => return e,
+        }
+    }
 }
 
 /// Polls for `d` and returns whatever arrived.

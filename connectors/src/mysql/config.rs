@@ -86,7 +86,12 @@ pub const ERRORS_TOLERANCE: &str = "errors.tolerance";
 pub const SCHEMA_HISTORY: &str = "schema.history.internal";
 pub const SCHEMA_HISTORY_TOPIC: &str = "schema.history.internal.kafka.topic";
 pub const SCHEMA_HISTORY_BOOTSTRAP: &str = "schema.history.internal.kafka.bootstrap.servers";
-/// The pre-2.0 names of the two history keys.
+pub const SCHEMA_HISTORY_SKIP_UNPARSEABLE: &str = "schema.history.internal.skip.unparseable.ddl";
+pub const SCHEMA_HISTORY_STORE_ONLY_CAPTURED_TABLES: &str =
+    "schema.history.internal.store.only.captured.tables.ddl";
+pub const SCHEMA_HISTORY_STORE_ONLY_CAPTURED_DATABASES: &str =
+    "schema.history.internal.store.only.captured.databases.ddl";
+/// The pre-2.0 names of the two history keys, read when the new names are absent.
 pub const DATABASE_HISTORY_TOPIC: &str = "database.history.kafka.topic";
 pub const DATABASE_HISTORY_BOOTSTRAP: &str = "database.history.kafka.bootstrap.servers";
 
@@ -126,7 +131,12 @@ pub const UNSUPPORTED: &[(&str, Option<&str>, &str)] = &[
     ("post.processors", None, "post processors (Java classes) cannot run in Strait"),
     ("notification.enabled.channels", None, "notifications are not implemented"),
     ("openlineage.integration.enabled", Some("false"), "OpenLineage is not implemented"),
-    ("resolve.create.table.like.schema", Some("false"), "the table model is read from information_schema"),
+    ("resolve.create.table.like.schema", Some("false"), "CREATE TABLE ... LIKE is resolved from the table model only"),
+    ("schema.history.internal.kafka.recovery.poll.interval.ms", Some("100"), "the history topic is read to its high watermark in one pass"),
+    ("schema.history.internal.kafka.recovery.attempts", Some("100"), "the history topic is read to its high watermark in one pass"),
+    ("schema.history.internal.kafka.query.timeout.ms", Some("3000"), "the history client uses the worker's Kafka timeouts"),
+    ("schema.history.internal.kafka.create.timeout.ms", Some("30000"), "the history client uses the worker's Kafka timeouts"),
+    ("schema.history.internal.memory.optimization", Some("off"), "the history is replayed in full"),
     ("database.ssl.keystore", None, "TLS is not built into this Strait binary"),
     ("database.ssl.truststore", None, "TLS is not built into this Strait binary"),
     ("database.ssl.keystore.password", None, "TLS is not built into this Strait binary"),
@@ -375,6 +385,33 @@ pub struct MySqlSourceConfig {
     pub max_queue_size: usize,
     pub poll_interval: Duration,
     pub extended_headers: bool,
+    /// `include.schema.changes`: emit schema change records to the `<prefix>` topic.
+    pub include_schema_changes: bool,
+    pub history: HistoryConfig,
+}
+
+/// Where the schema history is kept (`schema.history.internal`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HistoryStorage {
+    /// `KafkaSchemaHistory`: a one-partition topic, in Debezium's document format.
+    Kafka {
+        topic: String,
+        bootstrap_servers: String,
+    },
+    /// `MemorySchemaHistory`: kept by the task only; lost when it stops (tests and demos).
+    Memory,
+}
+
+/// The `schema.history.internal.*` settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryConfig {
+    pub storage: HistoryStorage,
+    /// `skip.unparseable.ddl`: log and skip a DDL statement the parser cannot read.
+    pub skip_unparseable_ddl: bool,
+    /// `store.only.captured.tables.ddl`: record and model only captured tables.
+    pub store_only_captured_tables: bool,
+    /// `store.only.captured.databases.ddl`: record only statements of captured databases.
+    pub store_only_captured_databases: bool,
 }
 
 type CheckFn = fn(&ParsedValue) -> std::result::Result<(), String>;
@@ -508,17 +545,6 @@ fn check_ssl_mode(v: &ParsedValue) -> std::result::Result<(), String> {
     )
 }
 
-fn check_include_schema_changes(v: &ParsedValue) -> std::result::Result<(), String> {
-    match v {
-        ParsedValue::Boolean(true) => Err(
-            "Strait does not emit schema change records yet; set include.schema.changes=false \
-             (schema changes are still tracked internally)"
-                .into(),
-        ),
-        _ => Ok(()),
-    }
-}
-
 fn check_server_id(v: &ParsedValue) -> std::result::Result<(), String> {
     match v {
         ParsedValue::Long(n) if *n <= 0 || *n > i64::from(u32::MAX) => {
@@ -569,10 +595,12 @@ fn check_schema_history_class(v: &ParsedValue) -> std::result::Result<(), String
             if !c.is_empty()
                 && !c.ends_with("KafkaSchemaHistory")
                 && !c.ends_with("MemorySchemaHistory")
-                && !c.ends_with("KafkaDatabaseHistory") =>
+                && !c.ends_with("KafkaDatabaseHistory")
+                && !c.ends_with("MemoryDatabaseHistory") =>
         {
             Err(format!(
-                "Strait keeps its table model itself and cannot run the history class '{c}'"
+                "Strait keeps the schema history in a Kafka topic (KafkaSchemaHistory) or in memory \
+                 (MemorySchemaHistory) and cannot run the history class '{c}'"
             ))
         }
         _ => Ok(()),
@@ -686,8 +714,8 @@ impl MySqlSourceConfig {
                 .default("true"))
             .define(key(INCLUDE_SCHEMA_COMMENTS, Boolean, Low, values, "Whether the field schemas carry the column comments as their doc.")
                 .default("false"))
-            .define(key(INCLUDE_SCHEMA_CHANGES, Boolean, Medium, events, "Whether the connector should publish changes in the database schema to a Kafka topic with the same name as the topic prefix. Strait does not emit them yet: set it to false.")
-                .default("true").validator(custom(check_include_schema_changes)))
+            .define(key(INCLUDE_SCHEMA_CHANGES, Boolean, Medium, events, "Whether the connector should publish changes in the database schema to a Kafka topic with the same name as the topic prefix.")
+                .default("true"))
             .define(key(TOMBSTONES_ON_DELETE, Boolean, Medium, events, "Whether delete operations should be represented by a delete event and a subsequent tombstone event (true) or only by a delete event (false).")
                 .default("true"))
             .define(key(PROVIDE_TRANSACTION_METADATA, Boolean, Low, events, "Enables transaction metadata extraction together with event counting.")
@@ -718,12 +746,18 @@ impl MySqlSourceConfig {
                 .default("500").validator(Validator::AtLeast(1.0)))
             .define(key(EXTENDED_HEADERS_ENABLED, Boolean, Low, events, "Whether every record carries the __debezium.context.* headers.")
                 .default("true"))
-            .define(key(SCHEMA_HISTORY, Class, Low, history, "The schema history implementation. Strait keeps its table model from information_schema and does not write the history topic.")
+            .define(key(SCHEMA_HISTORY, Class, Low, history, "The name of the SchemaHistory class that should be used to store and recover database schema changes: KafkaSchemaHistory (a topic) or MemorySchemaHistory.")
                 .default("io.debezium.storage.kafka.history.KafkaSchemaHistory").validator(custom(check_schema_history_class)))
-            .define(key(SCHEMA_HISTORY_TOPIC, String, Low, history, "The name of the topic for the database schema history (Debezium's; not written by Strait).")
+            .define(key(SCHEMA_HISTORY_TOPIC, String, Low, history, "The name of the topic for the database schema history.")
                 .default_null())
-            .define(key(SCHEMA_HISTORY_BOOTSTRAP, String, Low, history, "Kafka bootstrap servers of the schema history topic (Debezium's; not used by Strait).")
+            .define(key(SCHEMA_HISTORY_BOOTSTRAP, String, Low, history, "A list of host/port pairs that the connector will use for establishing the initial connection to the Kafka cluster for retrieving database schema history previously stored by the connector.")
                 .default_null())
+            .define(key(SCHEMA_HISTORY_SKIP_UNPARSEABLE, Boolean, Low, history, "Controls the action Debezium will take when it meets a DDL statement it cannot parse. By default the connector stops operating; when true it logs the statement and skips it.")
+                .default("false"))
+            .define(key(SCHEMA_HISTORY_STORE_ONLY_CAPTURED_TABLES, Boolean, Low, history, "Controls what DDL will Debezium store in database schema history. By default (false) Debezium will store all incoming DDL statements. If set to true, then only DDL that manipulates a captured table will be stored.")
+                .default("false"))
+            .define(key(SCHEMA_HISTORY_STORE_ONLY_CAPTURED_DATABASES, Boolean, Low, history, "Controls what DDL will Debezium store in database schema history. By default (false) Debezium will store all incoming DDL statements. If set to true, then only DDL that manipulates a table from captured schema/database will be stored.")
+                .default("false"))
     }
 
     /// Every problem with `config`, as `(key, message)` pairs: the declared keys' own checks,
@@ -892,6 +926,17 @@ impl MySqlSourceConfig {
                 .max(1),
             poll_interval: millis_of(POLL_INTERVAL_MS),
             extended_headers: p.boolean(EXTENDED_HEADERS_ENABLED).unwrap_or(true),
+            include_schema_changes: p.boolean(INCLUDE_SCHEMA_CHANGES).unwrap_or(true),
+            history: HistoryConfig {
+                storage: history_storage(raw),
+                skip_unparseable_ddl: p.boolean(SCHEMA_HISTORY_SKIP_UNPARSEABLE).unwrap_or(false),
+                store_only_captured_tables: p
+                    .boolean(SCHEMA_HISTORY_STORE_ONLY_CAPTURED_TABLES)
+                    .unwrap_or(false),
+                store_only_captured_databases: p
+                    .boolean(SCHEMA_HISTORY_STORE_ONLY_CAPTURED_DATABASES)
+                    .unwrap_or(false),
+            },
         }
     }
 
@@ -900,6 +945,35 @@ impl MySqlSourceConfig {
     pub fn data_topic(&self, db: &str, table: &str) -> String {
         let d = &self.topic_delimiter;
         sanitize_topic(&format!("{}{d}{db}{d}{table}", self.topic_prefix))
+    }
+}
+
+/// A history key's value, under its 2.x name or else its pre-2.0 name.
+fn history_key<'a>(raw: &'a ConfigMap, key: &str, old: &str) -> Option<&'a str> {
+    [key, old]
+        .iter()
+        .filter_map(|k| raw.get(*k))
+        .map(|v| v.trim())
+        .find(|v| !v.is_empty())
+}
+
+/// `schema.history.internal` and its topic keys.
+fn history_storage(raw: &ConfigMap) -> HistoryStorage {
+    let class = raw
+        .get(SCHEMA_HISTORY)
+        .or_else(|| raw.get("database.history"))
+        .map(|c| c.trim())
+        .unwrap_or_default();
+    if class.ends_with("MemorySchemaHistory") || class.ends_with("MemoryDatabaseHistory") {
+        return HistoryStorage::Memory;
+    }
+    HistoryStorage::Kafka {
+        topic: history_key(raw, SCHEMA_HISTORY_TOPIC, DATABASE_HISTORY_TOPIC)
+            .unwrap_or_default()
+            .to_string(),
+        bootstrap_servers: history_key(raw, SCHEMA_HISTORY_BOOTSTRAP, DATABASE_HISTORY_BOOTSTRAP)
+            .unwrap_or_default()
+            .to_string(),
     }
 }
 
@@ -1029,6 +1103,42 @@ pub fn extra_problems(config: &ConfigMap) -> Vec<(String, String)> {
             "Missing required configuration \"topic.prefix\" which has no default value.".into(),
         ));
     }
+    if let HistoryStorage::Kafka {
+        topic,
+        bootstrap_servers,
+    } = history_storage(config)
+    {
+        for (key, value) in [
+            (SCHEMA_HISTORY_TOPIC, topic),
+            (SCHEMA_HISTORY_BOOTSTRAP, bootstrap_servers),
+        ] {
+            if value.is_empty() {
+                problems.push((
+                    key.to_string(),
+                    format!(
+                        "The '{key}' value is invalid: A value is required (the schema history \
+                         is kept in this Kafka topic; use schema.history.internal=\
+                         io.debezium.relational.history.MemorySchemaHistory to keep it in memory)"
+                    ),
+                ));
+            }
+        }
+    }
+    for k in config.keys() {
+        if ["producer.", "consumer."].iter().any(|p| {
+            k.strip_prefix("schema.history.internal.")
+                .or_else(|| k.strip_prefix("database.history."))
+                .is_some_and(|rest| rest.starts_with(p))
+        }) {
+            problems.push((
+                k.clone(),
+                format!(
+                    "Strait does not support '{k}' yet: the history topic is read and written \
+                     with a plain client (no TLS/SASL or client overrides); remove it"
+                ),
+            ));
+        }
+    }
     problems
 }
 
@@ -1049,7 +1159,8 @@ mod tests {
             (USER, "cdc"),
             (SERVER_ID, "5400"),
             (TOPIC_PREFIX, "shop"),
-            (INCLUDE_SCHEMA_CHANGES, "false"),
+            (SCHEMA_HISTORY_TOPIC, "schema-changes.shop"),
+            (SCHEMA_HISTORY_BOOTSTRAP, "kafka:9092"),
         ])
     }
 
@@ -1097,9 +1208,69 @@ mod tests {
     #[test]
     fn missing_required_keys_are_all_reported() {
         let keys = problem_keys(&map(&[(INCLUDE_SCHEMA_CHANGES, "false")]));
-        for k in [HOSTNAME, USER, SERVER_ID, TOPIC_PREFIX] {
+        for k in [
+            HOSTNAME,
+            USER,
+            SERVER_ID,
+            TOPIC_PREFIX,
+            SCHEMA_HISTORY_TOPIC,
+            SCHEMA_HISTORY_BOOTSTRAP,
+        ] {
             assert!(keys.iter().any(|x| x == k), "{k} missing from {keys:?}");
         }
+    }
+
+    #[test]
+    fn history_settings_follow_debezium() {
+        let c = MySqlSourceConfig::parse(&minimal()).unwrap();
+        assert!(c.include_schema_changes);
+        assert_eq!(
+            c.history,
+            HistoryConfig {
+                storage: HistoryStorage::Kafka {
+                    topic: "schema-changes.shop".into(),
+                    bootstrap_servers: "kafka:9092".into(),
+                },
+                skip_unparseable_ddl: false,
+                store_only_captured_tables: false,
+                store_only_captured_databases: false,
+            }
+        );
+        // Pre-2.0 names stand in for the new ones.
+        let mut old = minimal();
+        old.remove(SCHEMA_HISTORY_TOPIC);
+        old.remove(SCHEMA_HISTORY_BOOTSTRAP);
+        old.insert(DATABASE_HISTORY_TOPIC.into(), "dbhistory.shop".into());
+        old.insert(DATABASE_HISTORY_BOOTSTRAP.into(), "k:1".into());
+        let c = MySqlSourceConfig::parse(&old).unwrap();
+        assert_eq!(
+            c.history.storage,
+            HistoryStorage::Kafka {
+                topic: "dbhistory.shop".into(),
+                bootstrap_servers: "k:1".into()
+            }
+        );
+        // Memory history needs no topic.
+        let mut memory = minimal();
+        memory.remove(SCHEMA_HISTORY_TOPIC);
+        memory.remove(SCHEMA_HISTORY_BOOTSTRAP);
+        memory.insert(
+            SCHEMA_HISTORY.into(),
+            "io.debezium.relational.history.MemorySchemaHistory".into(),
+        );
+        let c = MySqlSourceConfig::parse(&memory).unwrap();
+        assert_eq!(c.history.storage, HistoryStorage::Memory);
+        // Client overrides cannot be honoured and are named.
+        let keys = problem_keys(&with(&[(
+            "schema.history.internal.producer.security.protocol",
+            "SASL_SSL",
+        )]));
+        assert_eq!(keys, ["schema.history.internal.producer.security.protocol"]);
+        let keys = problem_keys(&with(&[(
+            "schema.history.internal.kafka.recovery.attempts",
+            "5",
+        )]));
+        assert_eq!(keys, ["schema.history.internal.kafka.recovery.attempts"]);
     }
 
     #[test]
@@ -1114,12 +1285,7 @@ mod tests {
 
     #[test]
     fn features_not_built_are_rejected_with_the_key() {
-        let mut defaults = minimal();
-        defaults.remove(INCLUDE_SCHEMA_CHANGES);
-        let problems = MySqlSourceConfig::problems(&defaults);
-        assert_eq!(problems.len(), 1, "{problems:?}");
-        assert_eq!(problems[0].0, INCLUDE_SCHEMA_CHANGES);
-        assert!(problems[0].1.contains("include.schema.changes=false"));
+        assert!(MySqlSourceConfig::problems(&minimal()).is_empty());
 
         let cases = [
             (SNAPSHOT_MODE, "configuration_based"),

@@ -72,20 +72,6 @@ impl SourceConnector for MySqlSourceConnector {
     ) -> Result<()> {
         let parsed = MySqlSourceConfig::parse(config)?;
         tracing::info!(server = %parsed.topic_prefix, connector = self.flavor.name(), "starting mysql source connector");
-        let history: Vec<&String> = config
-            .keys()
-            .filter(|k| {
-                k.starts_with("schema.history.internal.") || k.starts_with("database.history.")
-            })
-            .collect();
-        if !history.is_empty() {
-            tracing::warn!(
-                keys = ?history,
-                "Strait keeps its table model from information_schema and does not write the schema \
-                 history topic: these keys have no effect; before handing this connector back to \
-                 Debezium, start Debezium once with snapshot.mode=recovery to rebuild its history"
-            );
-        }
         self.config = Some(config.clone());
         Ok(())
     }

@@ -295,6 +295,26 @@ pub struct TableSchemas {
     key_needs_own_conversion: bool,
 }
 
+/// A cell of a row image as the converters read it: a decoded [`Cell`] (snapshot rows), or a
+/// binlog image slot where `None` marks a column absent from a partial image (read as NULL).
+/// Lets both paths convert their own buffers in place, without collecting or copying cells.
+pub trait ImageCell<'a> {
+    /// The cell.
+    fn cell(&self) -> &Cell<'a>;
+}
+
+impl<'a> ImageCell<'a> for Cell<'a> {
+    fn cell(&self) -> &Cell<'a> {
+        self
+    }
+}
+
+impl<'a> ImageCell<'a> for Option<Cell<'a>> {
+    fn cell(&self) -> &Cell<'a> {
+        self.as_ref().unwrap_or(&Cell::Null)
+    }
+}
+
 fn mappers_for(rules: &[(PatternList, usize)], name: &str) -> Option<usize> {
     rules.iter().find(|(p, _)| p.matches(name)).map(|(_, n)| *n)
 }
@@ -399,16 +419,16 @@ impl TableSchemas {
     ///
     /// # Errors
     /// `(column name, reason)` of the first cell that cannot be converted.
-    pub fn convert_row(
+    pub fn convert_row<'a, C: ImageCell<'a>>(
         &self,
-        cells: &[Cell<'_>],
+        cells: &[C],
         origin: Origin,
         out: &mut Vec<Value>,
     ) -> Result<(), (String, String)> {
         out.clear();
         for (conv, cell) in self.columns.iter().zip(cells) {
             let v = conv
-                .convert(cell.clone(), origin)
+                .convert_ref(cell.cell(), origin)
                 .map_err(|e| (conv.name.clone(), e))?;
             out.push(v);
         }
@@ -417,10 +437,10 @@ impl TableSchemas {
 
     /// The key struct of a row, from its converted values (and its cells when a key column
     /// has a mapper).
-    pub fn key(
+    pub fn key<'a, C: ImageCell<'a>>(
         &self,
         values: &[Value],
-        cells: &[Cell<'_>],
+        cells: &[C],
         origin: Origin,
     ) -> Result<Option<Struct>, (String, String)> {
         let Some(schema) = &self.key_schema else {
@@ -429,7 +449,7 @@ impl TableSchemas {
         let mut key = Struct::new(schema.clone());
         for (slot, (i, conv)) in self.key_columns.iter().enumerate() {
             let v = if self.key_needs_own_conversion {
-                conv.convert(cells[*i].clone(), origin)
+                conv.convert_ref(cells[*i].cell(), origin)
                     .map_err(|e| (conv.name.clone(), e))?
             } else {
                 values[*i].clone()
@@ -444,6 +464,16 @@ impl TableSchemas {
         let mut row = Struct::new(self.value_schema.clone());
         for (slot, i) in self.value_columns.iter().enumerate() {
             row.put_index(slot, values[*i].clone());
+        }
+        row
+    }
+
+    /// The row struct of converted values, moving them out of `values` (left null): for a
+    /// caller done with them, so strings and decimals are not copied.
+    pub fn row_taking(&self, values: &mut [Value]) -> Struct {
+        let mut row = Struct::new(self.value_schema.clone());
+        for (slot, i) in self.value_columns.iter().enumerate() {
+            row.put_index(slot, std::mem::take(&mut values[*i]));
         }
         row
     }

@@ -213,6 +213,31 @@ impl BinlogOffset {
 
     /// The offset map, keys in the order Debezium's `HashMap` writes them.
     pub fn to_map(&self) -> OffsetMap {
+        self.clone().into_map()
+    }
+
+    /// [`BinlogOffset::to_map`], moving the strings. Every change record carries one, so the
+    /// common case (no transaction counters: at most eight keys, so Java's table has 16
+    /// buckets) is built straight in [`FIXED_ORDER`] without sorting.
+    pub fn into_map(self) -> OffsetMap {
+        if self.transaction.is_none() {
+            let mut values: [Option<Json>; 8] = Default::default();
+            values[0] = (self.server_id != 0).then(|| self.server_id.into());
+            values[1] = self.gtids.map(Json::String);
+            values[2] = Some(Json::String(self.file));
+            values[3] = Some(self.pos.into());
+            values[4] = (self.event != 0).then(|| self.event.into());
+            values[5] = (self.row != 0).then(|| self.row.into());
+            values[6] = self.ts_sec.map(Json::from);
+            values[7] = self.snapshot.then(|| Json::String("INITIAL".into()));
+            let mut map = OffsetMap::with_capacity(8);
+            for &i in FIXED_ORDER.iter() {
+                if let Some(v) = values[i].take() {
+                    map.insert(FIXED_KEYS[i].to_string(), v);
+                }
+            }
+            return map;
+        }
         // Debezium's insertion order (`offsetUsingPosition`, then the snapshot marker, then the
         // transaction context); Java's HashMap then iterates by bucket.
         let mut entries: Vec<(String, Json)> = Vec::with_capacity(10);
@@ -249,6 +274,26 @@ impl BinlogOffset {
         java_hashmap_order(entries).into_iter().collect()
     }
 }
+
+/// The offset keys other than the transaction context, in Debezium's insertion order.
+const FIXED_KEYS: [&str; 8] = [
+    SERVER_ID_KEY,
+    GTIDS_KEY,
+    FILE_KEY,
+    POS_KEY,
+    EVENT_KEY,
+    ROW_KEY,
+    TS_SEC_KEY,
+    SNAPSHOT_KEY,
+];
+
+/// Indexes into [`FIXED_KEYS`] in the order a 16-bucket Java `HashMap` iterates them (any
+/// subset of them keeps this relative order).
+static FIXED_ORDER: std::sync::LazyLock<[usize; 8]> = std::sync::LazyLock::new(|| {
+    let mut order = [0, 1, 2, 3, 4, 5, 6, 7];
+    order.sort_by_key(|&i| (java_hash(FIXED_KEYS[i]) & 15, i));
+    order
+});
 
 /// The position part of the `source` block of the record being built.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -457,7 +502,7 @@ impl OffsetTracker {
 
     /// The offset as a map, ready for a record.
     pub fn offset_map(&self) -> OffsetMap {
-        self.offset().to_map()
+        self.offset().into_map()
     }
 }
 
@@ -466,6 +511,47 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn fixed_key_maps_match_java_hashmap_order_for_every_key_subset() {
+        for mask in 0u32..64 {
+            let o = BinlogOffset {
+                file: "mysql-bin.000003".into(),
+                pos: 4,
+                server_id: if mask & 1 != 0 { 223344 } else { 0 },
+                gtids: (mask & 2 != 0).then(|| "0-1-100".to_string()),
+                event: u64::from(mask & 4 != 0) * 2,
+                row: u64::from(mask & 8 != 0) * 7,
+                ts_sec: (mask & 16 != 0).then_some(1_700_000_000),
+                snapshot: mask & 32 != 0,
+                transaction: None,
+            };
+            let mut entries: Vec<(String, Json)> = Vec::new();
+            if o.server_id != 0 {
+                entries.push((SERVER_ID_KEY.into(), o.server_id.into()));
+            }
+            if let Some(g) = &o.gtids {
+                entries.push((GTIDS_KEY.into(), Json::String(g.clone())));
+            }
+            entries.push((FILE_KEY.into(), Json::String(o.file.clone())));
+            entries.push((POS_KEY.into(), o.pos.into()));
+            if o.event != 0 {
+                entries.push((EVENT_KEY.into(), o.event.into()));
+            }
+            if o.row != 0 {
+                entries.push((ROW_KEY.into(), o.row.into()));
+            }
+            if let Some(ts) = o.ts_sec {
+                entries.push((TS_SEC_KEY.into(), ts.into()));
+            }
+            if o.snapshot {
+                entries.push((SNAPSHOT_KEY.into(), Json::String("INITIAL".into())));
+            }
+            let expected: Vec<(String, Json)> = java_hashmap_order(entries);
+            let got: Vec<(String, Json)> = o.to_map().into_iter().collect();
+            assert_eq!(got, expected, "key subset {mask:#b}");
+        }
+    }
 
     fn obj(v: Json) -> OffsetMap {
         match v {

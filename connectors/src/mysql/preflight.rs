@@ -4,14 +4,16 @@
 //! Each problem names the configuration key it belongs to (connection problems on
 //! `database.hostname`/`database.user`, server settings on `database.hostname`, privileges on
 //! `database.user`, replica id clashes on `database.server.id`, keyless tables on
-//! `table.include.list`) and says how to fix it, so `PUT .../config/validate` shows everything
+//! `table.include.list`, an unreachable or compacted schema history topic on the
+//! `schema.history.internal.kafka.*` keys) and says how to fix it, so `PUT .../config/validate` shows everything
 //! at once, as Kafka Connect does for its own checks.
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
 
-use super::config::{self, LockingMode, MySqlSourceConfig, SnapshotMode};
+use super::config::{self, HistoryStorage, LockingMode, MySqlSourceConfig, SnapshotMode};
 use super::connection::{self, ServerInfo, ACCESS_DENIED};
+use super::history::SchemaHistoryTopic;
 use super::schema::load_tables;
 use super::types::Kind;
 
@@ -24,11 +26,14 @@ fn problem(key: &str, message: impl Into<String>) -> Problem {
 
 /// Runs every precheck against the server.
 pub async fn check(config: &MySqlSourceConfig) -> Vec<Problem> {
+    let mut problems = history_topic(config).await;
     let mut conn = match connect(config).await {
         Ok(conn) => conn,
-        Err(p) => return vec![p],
+        Err(p) => {
+            problems.push(p);
+            return problems;
+        }
     };
-    let mut problems = Vec::new();
     let info = match connection::server_info(&mut conn).await {
         Ok(i) => i,
         Err(e) => {
@@ -45,6 +50,54 @@ pub async fn check(config: &MySqlSourceConfig) -> Vec<Problem> {
     problems.extend(tables(&mut conn, config, &info).await);
     let _ = conn.disconnect().await;
     problems
+}
+
+/// How long the history's Kafka cluster gets to answer a precheck.
+const HISTORY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// The schema history topic: its cluster is reachable, and an existing topic is not compacted
+/// (its records have no key, which a compacted topic refuses: the connector would fail at its
+/// first DDL statement).
+async fn history_topic(config: &MySqlSourceConfig) -> Vec<Problem> {
+    let HistoryStorage::Kafka {
+        topic,
+        bootstrap_servers,
+    } = &config.history.storage
+    else {
+        return Vec::new();
+    };
+    let checked = tokio::time::timeout(HISTORY_TIMEOUT, async {
+        let history = SchemaHistoryTopic::connect(bootstrap_servers, topic).await?;
+        history.configs().await
+    })
+    .await;
+    match checked {
+        Ok(Ok(None)) => Vec::new(),
+        Ok(Ok(Some(configs))) => match configs.get("cleanup.policy") {
+            Some(policy) if policy.contains("compact") => vec![problem(
+                config::SCHEMA_HISTORY_TOPIC,
+                format!(
+                    "the schema history topic '{topic}' has cleanup.policy={policy}: its records \
+                     have no key, which a compacted topic refuses. Use a topic with \
+                     cleanup.policy=delete and unlimited retention (retention.ms=-1), as the \
+                     connector creates it when the topic does not exist"
+                ),
+            )],
+            _ => Vec::new(),
+        },
+        Ok(Err(e)) => vec![problem(
+            config::SCHEMA_HISTORY_BOOTSTRAP,
+            format!("cannot use the schema history topic '{topic}' at {bootstrap_servers}: {e}"),
+        )],
+        Err(_) => vec![problem(
+            config::SCHEMA_HISTORY_BOOTSTRAP,
+            format!(
+                "the schema history's Kafka cluster at {bootstrap_servers} did not answer within \
+                 {} s",
+                HISTORY_TIMEOUT.as_secs()
+            ),
+        )],
+    }
 }
 
 async fn connect(config: &MySqlSourceConfig) -> Result<Conn, Problem> {

@@ -17,6 +17,7 @@ use std::fmt;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
 
+use super::ddl::column::{charset_of_collation, default_from_text, DefaultSpec};
 use super::filters::Filters;
 
 /// A table's fully-qualified name.
@@ -64,12 +65,47 @@ pub struct ColumnDef {
     /// The default value expression as Debezium's DDL parser leaves it (`None`: no default or
     /// `DEFAULT NULL`). `CURRENT_TIMESTAMP` becomes `1970-01-01 00:00:00`, as in Debezium.
     pub default: Option<String>,
+    /// Debezium's `hasDefaultValue`: the column has a default (an explicit `DEFAULT`, including
+    /// `DEFAULT NULL`, or the implicit `NULL` default of a nullable column).
+    pub has_default: bool,
     pub auto_increment: bool,
     pub generated: bool,
     pub comment: Option<String>,
 }
 
 impl ColumnDef {
+    /// Debezium's `charsetName`: the charset written on the column, `None` when it is the
+    /// table's default (which `SHOW CREATE TABLE` leaves unwritten).
+    pub fn declared_charset<'a>(&'a self, table_default: Option<&str>) -> Option<&'a str> {
+        match (self.charset.as_deref(), table_default) {
+            (Some(c), Some(t)) if c.eq_ignore_ascii_case(t) => None,
+            (c, _) => c,
+        }
+    }
+
+    /// Whether the column holds character data, whose charset defaults to the table's.
+    pub fn is_character(&self) -> bool {
+        matches!(
+            self.data_type.as_str(),
+            "char"
+                | "varchar"
+                | "tinytext"
+                | "text"
+                | "mediumtext"
+                | "longtext"
+                | "enum"
+                | "set"
+                | "nchar"
+                | "nvarchar"
+                | "character"
+                | "character varying"
+                | "national char"
+                | "national varchar"
+                | "long"
+                | "long varchar"
+        )
+    }
+
     /// Debezium's type name: upper-case, with `UNSIGNED`/`ZEROFILL` (`INT UNSIGNED`).
     pub fn type_name(&self) -> String {
         let mut name = self.data_type.to_ascii_uppercase();
@@ -91,6 +127,10 @@ pub struct TableDef {
     /// Primary key column names in key order; when the table has no primary key, the first
     /// unique index whose columns are all NOT NULL (Debezium's rule); empty when neither exists.
     pub primary_key: Vec<String>,
+    /// The table's default character set (`defaultCharsetName` in Debezium's history).
+    pub default_charset: Option<String>,
+    /// The table comment, `None` when empty.
+    pub comment: Option<String>,
 }
 
 impl TableDef {
@@ -201,6 +241,56 @@ pub fn normalize_default(raw: Option<&str>, extra: &str, mariadb: bool) -> Optio
     Some(raw.to_string())
 }
 
+/// A column's default as Debezium's DDL parser leaves it: `(default, has_default,
+/// is CURRENT_TIMESTAMP)`. MariaDB reports `COLUMN_DEFAULT` as `SHOW CREATE TABLE` prints it,
+/// so it goes through the DDL parser's own default reader; MySQL reports literals unquoted.
+fn debezium_default(
+    raw: Option<&str>,
+    extra: &str,
+    nullable: bool,
+    mariadb: bool,
+) -> (Option<String>, bool, bool) {
+    let Some(raw) = raw else {
+        return (None, nullable, false);
+    };
+    if mariadb {
+        return match default_from_text(raw) {
+            Some((DefaultSpec::Set(value), is_now)) => (value, true, is_now),
+            Some((DefaultSpec::Unset, _)) => (None, nullable, false),
+            None => (None, true, false),
+        };
+    }
+    let lower = raw.to_ascii_lowercase();
+    let is_now = lower.starts_with("current_timestamp") || lower.starts_with("now(");
+    let value = normalize_default(Some(raw), extra, false).map(|v| {
+        if is_now {
+            v
+        } else {
+            // `SHOW CREATE TABLE` quotes the literal; Debezium keeps the escapes.
+            show_create_escape(&v)
+        }
+    });
+    (value, true, is_now)
+}
+
+/// Escapes text the way `SHOW CREATE TABLE` prints it inside quotes (Debezium keeps these
+/// escapes in comments and string defaults).
+fn show_create_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("''"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            '\u{1a}' => out.push_str("\\Z"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 fn text(row: &Row, index: usize) -> Option<String> {
     match row.as_ref(index) {
         Some(mysql_async::Value::Bytes(b)) => Some(String::from_utf8_lossy(b).into_owned()),
@@ -215,6 +305,11 @@ const COLUMNS_QUERY: &str = "SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME,
      c.CHARACTER_SET_NAME, c.EXTRA, c.COLUMN_COMMENT \
      FROM information_schema.COLUMNS c JOIN information_schema.TABLES t \
      ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME \
+     WHERE t.TABLE_TYPE = 'BASE TABLE'";
+
+const TABLES_QUERY: &str = "SELECT t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_COLLATION, \
+     t.TABLE_COMMENT, cs.CHARACTER_SET_NAME FROM information_schema.TABLES t \
+     LEFT JOIN information_schema.COLLATIONS cs ON cs.COLLATION_NAME = t.TABLE_COLLATION \
      WHERE t.TABLE_TYPE = 'BASE TABLE'";
 
 const KEYS_QUERY: &str = "SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, \
@@ -268,6 +363,22 @@ pub async fn load_tables(
             "bit" => (parsed.length.or(Some(1)), None),
             _ => (parsed.length, parsed.scale),
         };
+        let nullable = text(row, 5).is_some_and(|n| n.eq_ignore_ascii_case("YES"));
+        let raw_default = text(row, 4);
+        let (default, has_default, default_is_now) =
+            debezium_default(raw_default.as_deref(), &extra, nullable, mariadb);
+        // Debezium's grammar reads `ON UPDATE CURRENT_TIMESTAMP` as an auto-increment
+        // constraint (auto-incremented and generated) unless it directly follows a
+        // `DEFAULT CURRENT_TIMESTAMP`, where it is part of the default; `GENERATED ALWAYS AS`
+        // columns are not marked generated.
+        let auto_increment = extra_lower.contains("auto_increment")
+            || (extra_lower.contains("on update") && !default_is_now);
+        let length = match data_type.as_str() {
+            // Debezium's ENUM length is 1, SET's the number of values plus commas.
+            "enum" => Some(1),
+            "set" => Some((parsed.enum_values.len() as i64 * 2 - 1).max(0)),
+            _ => length,
+        };
         let column = ColumnDef {
             name,
             position: text(row, 3).and_then(|p| p.parse().ok()).unwrap_or(0),
@@ -275,14 +386,17 @@ pub async fn load_tables(
             zerofill: parsed.zerofill,
             length,
             scale,
-            nullable: text(row, 5).is_some_and(|n| n.eq_ignore_ascii_case("YES")),
+            nullable,
             charset: text(row, 8),
             enum_values: parsed.enum_values,
-            default: normalize_default(text(row, 4).as_deref(), &extra, mariadb),
-            auto_increment: extra_lower.contains("auto_increment"),
-            generated: extra_lower.contains("generated")
-                && !extra_lower.contains("default_generated"),
-            comment: text(row, 10).filter(|c| !c.is_empty()),
+            default,
+            has_default,
+            auto_increment,
+            generated: auto_increment,
+            // Debezium keeps the comment as `SHOW CREATE TABLE` quotes it.
+            comment: text(row, 10)
+                .filter(|c| !c.is_empty())
+                .map(|c| show_create_escape(&c)),
             data_type,
         };
         tables
@@ -325,15 +439,39 @@ pub async fn load_tables(
             None => entry.push((index, unique, vec![(seq, column)])),
         }
     }
+    let table_rows: Vec<Row> = conn
+        .query(match only {
+            Some(id) => format!(
+                "{TABLES_QUERY} AND t.TABLE_SCHEMA = {} AND t.TABLE_NAME = {}",
+                quote_literal(&id.db),
+                quote_literal(&id.table)
+            ),
+            None => TABLES_QUERY.to_string(),
+        })
+        .await?;
+    let mut table_info: BTreeMap<TableId, (Option<String>, Option<String>)> = BTreeMap::new();
+    for row in &table_rows {
+        let (Some(db), Some(table)) = (text(row, 0), text(row, 1)) else {
+            continue;
+        };
+        let charset = text(row, 4).or_else(|| text(row, 2).map(|c| charset_of_collation(&c)));
+        let comment = text(row, 3)
+            .filter(|c| !c.is_empty())
+            .map(|c| show_create_escape(&c));
+        table_info.insert(TableId::new(db, table), (charset, comment));
+    }
     Ok(tables
         .into_iter()
         .map(|(id, columns)| {
             let table_indexes = indexes.remove(&id).unwrap_or_default();
             let primary_key = choose_key(&columns, table_indexes);
+            let (default_charset, comment) = table_info.remove(&id).unwrap_or_default();
             TableDef {
                 id,
                 columns,
                 primary_key,
+                default_charset,
+                comment,
             }
         })
         .collect())
@@ -433,6 +571,7 @@ mod tests {
             charset: None,
             enum_values: vec![],
             default: None,
+            has_default: nullable,
             auto_increment: false,
             generated: false,
             comment: None,

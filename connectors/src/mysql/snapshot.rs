@@ -20,12 +20,12 @@ use mysql_async::{Conn, Row};
 use strait_api::{ConnectError, SourceRecord};
 
 use super::binlog::ReadError;
-use super::catalog::Catalog;
 use super::config::{LockingMode, MySqlSourceConfig};
 use super::connection::{self, BinlogPosition, ServerInfo};
 use super::envelope::{Op, RecordContext, SnapshotMarker, TableSchemas};
 use super::offset::{BinlogOffset, SourcePosition};
-use super::schema::{load_tables, TableDef};
+use super::schema::{load_tables, TableId};
+use super::schema_tracker::{SchemaTracker, StatementSource};
 use super::sink::Sink;
 use super::types::{Cell, Origin};
 
@@ -75,10 +75,127 @@ pub async fn run(
     config: &Arc<MySqlSourceConfig>,
     context: &Arc<RecordContext>,
     server: &ServerInfo,
-    catalog: &mut Catalog,
+    schema: &mut SchemaTracker,
     sink: &mut Sink,
     with_data: bool,
 ) -> Result<BinlogOffset, ReadError> {
+    let (mut cut, schema_records) = take_cut(config, server, schema).await?;
+    let position = cut.position.clone();
+    let defs = schema.catalog.captured_tables();
+    tracing::info!(
+        server = %config.topic_prefix,
+        file = %position.file,
+        pos = position.pos,
+        gtids = position.gtids.as_deref().unwrap_or(""),
+        tables = defs.len(),
+        data = with_data,
+        "snapshot position read"
+    );
+
+    for record in schema_records {
+        sink.push(record).await?;
+    }
+    let mut buffer = LastRecordBuffer {
+        held: None,
+        emitted: 0,
+    };
+    if with_data {
+        let tables: Vec<&TableId> = defs
+            .iter()
+            .filter(|id| config.filters.snapshot_data_included(&id.db, &id.table))
+            .collect();
+        let count = tables.len();
+        for (order, id) in tables.into_iter().enumerate() {
+            let schemas = match schema.catalog.get(id) {
+                Ok(Some(schemas)) => schemas,
+                Ok(None) => continue,
+                Err(e) => {
+                    return Err(ReadError::Connect(ConnectError::data(format!(
+                        "table {id} cannot be snapshotted: {e}"
+                    ))))
+                }
+            };
+            read_table(
+                context,
+                &mut cut.conn,
+                &schemas,
+                &position,
+                (order + 1, count),
+                &mut buffer,
+                sink,
+            )
+            .await?;
+        }
+    }
+    cut.finish(config).await?;
+    buffer.finish(sink).await?;
+    tracing::info!(server = %config.topic_prefix, records = buffer.emitted, "snapshot completed");
+    let _ = cut.conn.disconnect().await;
+    Ok(position.into_offset())
+}
+
+/// A schema-only snapshot (`no_data`): the cut and the table definitions, no rows. Returns the
+/// offset streaming starts from and the schema change records to emit first.
+///
+/// # Errors
+/// Why the snapshot failed.
+pub async fn schema_only(
+    config: &Arc<MySqlSourceConfig>,
+    server: &ServerInfo,
+    schema: &mut SchemaTracker,
+) -> Result<(BinlogOffset, Vec<SourceRecord>), ReadError> {
+    let (mut cut, records) = take_cut(config, server, schema).await?;
+    cut.finish(config).await?;
+    tracing::info!(server = %config.topic_prefix, file = %cut.position.file, pos = cut.position.pos, "schema snapshot completed");
+    let _ = cut.conn.disconnect().await;
+    Ok((cut.position.into_offset(), records))
+}
+
+/// An open snapshot: the connection inside its consistent-snapshot transaction (holding the
+/// table locks when `table_lock` or `extended`), and the binlog position of the cut.
+struct Cut {
+    conn: Conn,
+    position: BinlogPosition,
+    table_lock: bool,
+}
+
+impl Cut {
+    /// Ends the transaction and releases what locks are left.
+    async fn finish(&mut self, config: &MySqlSourceConfig) -> Result<(), ReadError> {
+        self.conn
+            .query_drop("COMMIT")
+            .await
+            .map_err(retriable("committing the snapshot transaction"))?;
+        if config.locking_mode == LockingMode::Extended || self.table_lock {
+            self.conn
+                .query_drop("UNLOCK TABLES")
+                .await
+                .map_err(retriable("releasing the table locks"))?;
+        }
+        Ok(())
+    }
+}
+
+impl BinlogPosition {
+    fn into_offset(self) -> BinlogOffset {
+        BinlogOffset {
+            file: self.file,
+            pos: self.pos,
+            gtids: self.gtids,
+            ..BinlogOffset::default()
+        }
+    }
+}
+
+/// Connects, takes the locks of the locking mode, starts the consistent-snapshot transaction,
+/// reads the binlog position and the schema (recording it), and releases the global lock under
+/// `minimal` locking.
+async fn take_cut(
+    config: &Arc<MySqlSourceConfig>,
+    server: &ServerInfo,
+    schema: &mut SchemaTracker,
+) -> Result<(Cut, Vec<SourceRecord>), ReadError> {
+    schema.initialize().await?;
     let mut conn = connection::connect(&config.connection, true).await?;
     let lock_secs = config.lock_timeout.as_secs().max(1);
     for statement in [
@@ -102,79 +219,58 @@ pub async fn run(
         .await
         .map_err(retriable("starting the consistent snapshot transaction"))?;
     let position = connection::binlog_position(&mut conn, server).await?;
-    let defs = load_tables(&mut conn, &config.filters, server.mariadb, None)
-        .await
-        .map_err(retriable("reading the table model"))?;
-    catalog.replace_all(&defs);
+    let schema_records = capture_schema(&mut conn, &position, schema).await?;
     if config.locking_mode == LockingMode::Minimal && !table_lock {
         conn.query_drop("UNLOCK TABLES")
             .await
             .map_err(retriable("releasing the global read lock"))?;
     }
-    tracing::info!(
-        server = %config.topic_prefix,
-        file = %position.file,
-        pos = position.pos,
-        gtids = position.gtids.as_deref().unwrap_or(""),
-        tables = defs.len(),
-        data = with_data,
-        "snapshot position read"
-    );
-
-    let mut buffer = LastRecordBuffer {
-        held: None,
-        emitted: 0,
-    };
-    if with_data {
-        let tables: Vec<&TableDef> = defs
-            .iter()
-            .filter(|d| config.filters.snapshot_data_included(&d.id.db, &d.id.table))
-            .collect();
-        let count = tables.len();
-        for (order, def) in tables.into_iter().enumerate() {
-            let Some(schemas) = catalog.cached(&def.id) else {
-                return Err(ReadError::Connect(ConnectError::data(format!(
-                    "table {} cannot be snapshotted: {}",
-                    def.id,
-                    catalog_error(catalog, &mut conn, def).await
-                ))));
-            };
-            read_table(
-                context,
-                &mut conn,
-                &schemas,
-                &position,
-                (order + 1, count),
-                &mut buffer,
-                sink,
-            )
-            .await?;
-        }
-    }
-    conn.query_drop("COMMIT")
-        .await
-        .map_err(retriable("committing the snapshot transaction"))?;
-    if config.locking_mode == LockingMode::Extended || table_lock {
-        conn.query_drop("UNLOCK TABLES")
-            .await
-            .map_err(retriable("releasing the table locks"))?;
-    }
-    buffer.finish(sink).await?;
-    tracing::info!(server = %config.topic_prefix, records = buffer.emitted, "snapshot completed");
-    let _ = conn.disconnect().await;
-    Ok(BinlogOffset {
-        file: position.file,
-        pos: position.pos,
-        gtids: position.gtids,
-        ..BinlogOffset::default()
-    })
+    Ok((
+        Cut {
+            conn,
+            position,
+            table_lock,
+        },
+        schema_records,
+    ))
 }
 
-async fn catalog_error(catalog: &mut Catalog, conn: &mut Conn, def: &TableDef) -> String {
-    match catalog.get(conn, &def.id).await {
-        Err(e) => e.to_string(),
-        Ok(_) => "its schema could not be built".to_string(),
+/// Reads the schema into a new model and history at the snapshot position (under the lock,
+/// so no DDL runs meanwhile); returns the schema change records.
+async fn capture_schema(
+    conn: &mut Conn,
+    position: &BinlogPosition,
+    schema: &mut SchemaTracker,
+) -> Result<Vec<SourceRecord>, ReadError> {
+    let ts = connection::server_time(conn)
+        .await
+        .map_err(retriable("reading the server time"))?;
+    let offset = BinlogOffset {
+        file: position.file.clone(),
+        pos: position.pos,
+        gtids: position.gtids.clone(),
+        ts_sec: Some(ts),
+        snapshot: true,
+        ..BinlogOffset::default()
     }
+    .to_map();
+    let source = SourcePosition {
+        file: position.file.clone(),
+        pos: position.pos,
+        ts: Some((ts, 0)),
+        ..SourcePosition::default()
+    };
+    let records = schema
+        .capture(
+            conn,
+            StatementSource {
+                position: &offset,
+                source: &source,
+                snapshot: Some(SnapshotMarker::True),
+            },
+        )
+        .await?;
+    Ok(records)
 }
 
 /// Takes the read lock of the locking mode; `true` when it is a per-table lock (held until the
@@ -305,7 +401,12 @@ async fn read_table(
                 ))
             })?;
         let source = context.source(&source_position, &id.db, Some(&id.table), Some(marker));
-        let envelope = schemas.envelope(Op::Read, None, Some(schemas.row(&values)), source);
+        let envelope = schemas.envelope(
+            Op::Read,
+            None,
+            Some(schemas.row_taking(&mut values)),
+            source,
+        );
         let record = schemas.record(context, key, envelope, offset.clone(), None);
         buffer.push(record, sink).await?;
         if last_log.elapsed() >= PROGRESS_EVERY {

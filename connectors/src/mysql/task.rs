@@ -17,11 +17,11 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::binlog::{ReadError, Streamer};
-use super::catalog::Catalog;
-use super::config::{ConnectorFlavor, MySqlSourceConfig, SnapshotMode};
+use super::config::{ConnectorFlavor, HistoryStorage, MySqlSourceConfig, SnapshotMode};
 use super::connection::{self, ServerInfo};
 use super::envelope::RecordContext;
-use super::offset::{source_partition, BinlogOffset};
+use super::offset::{source_partition, BinlogOffset, SourcePosition};
+use super::schema_tracker::{SchemaTracker, StatementSource};
 use super::sink::{Batch, Sink};
 use super::snapshot;
 
@@ -73,20 +73,6 @@ impl SourceTask for MySqlSourceTask {
             })?),
             None => None,
         };
-        let committed = match committed {
-            None if plan(parsed.snapshot_mode, None) == (Plan::Snapshot { data: false }) => {
-                // No rows to read: fix the starting position now, so every change made after
-                // `start` returns is captured even if the reader connects a little later.
-                match current_position(&parsed).await {
-                    Ok(p) => Some(p),
-                    Err(e) => {
-                        tracing::warn!(error = %e.chain(), "could not read the binlog position at start; the reader will");
-                        None
-                    }
-                }
-            }
-            other => other,
-        };
         let run_id = uuid::Uuid::new_v4().to_string();
         let record_context = Arc::new(RecordContext::new(
             &parsed,
@@ -94,6 +80,21 @@ impl SourceTask for MySqlSourceTask {
             context.task,
             &run_id,
         ));
+        let mut start = ReaderStart {
+            committed,
+            schema: None,
+            pending: Vec::new(),
+        };
+        if start.committed.is_none()
+            && plan(parsed.snapshot_mode, None) == (Plan::Snapshot { data: false })
+        {
+            // No rows to read: take the schema snapshot now, so every change made after
+            // `start` returns is captured even if the reader runs a little later.
+            if let Err(e) = schema_snapshot_now(&parsed, &record_context, &mut start).await {
+                tracing::warn!(error = %e, "could not take the schema snapshot at start; the reader will");
+            }
+        }
+        let committed = start.committed.clone();
         tracing::info!(
             connector = %context.connector,
             server = %parsed.topic_prefix,
@@ -107,7 +108,7 @@ impl SourceTask for MySqlSourceTask {
         let poll_wait = parsed
             .poll_interval
             .clamp(Duration::from_millis(10), Duration::from_secs(1));
-        let reader = tokio::spawn(read(parsed, record_context, committed, sink));
+        let reader = tokio::spawn(read(parsed, record_context, start, sink));
         if let Some(old) = self.running.replace(Running {
             rx,
             reader,
@@ -147,20 +148,33 @@ impl SourceTask for MySqlSourceTask {
     }
 }
 
-/// The server's current binlog position as a streaming start offset.
-async fn current_position(config: &MySqlSourceConfig) -> Result<BinlogOffset> {
+/// What the reader starts from.
+struct ReaderStart {
+    /// The committed offset (or the one a schema snapshot at start produced).
+    committed: Option<BinlogOffset>,
+    /// The schema tracker, when `start` already opened it.
+    schema: Option<SchemaTracker>,
+    /// Schema change records of that snapshot, emitted first.
+    pending: Vec<SourceRecord>,
+}
+
+/// A `no_data` snapshot taken inside `start`.
+async fn schema_snapshot_now(
+    config: &Arc<MySqlSourceConfig>,
+    context: &Arc<RecordContext>,
+    start: &mut ReaderStart,
+) -> std::result::Result<(), ReadError> {
     let mut conn = connection::connect(&config.connection, true).await?;
     let server = connection::server_info(&mut conn).await.map_err(|e| {
         connection::classify_error(&config.connection, "reading the server settings", e)
     })?;
-    let position = connection::binlog_position(&mut conn, &server).await?;
     let _ = conn.disconnect().await;
-    Ok(BinlogOffset {
-        file: position.file,
-        pos: position.pos,
-        gtids: position.gtids,
-        ..BinlogOffset::default()
-    })
+    let mut schema = SchemaTracker::open(config.clone(), context.clone()).await?;
+    let (offset, records) = snapshot::schema_only(config, &server, &mut schema).await?;
+    start.committed = Some(offset);
+    start.schema = Some(schema);
+    start.pending = records;
+    Ok(())
 }
 
 /// What to do first, from the snapshot mode and the committed offset.
@@ -204,17 +218,32 @@ pub fn plan(mode: SnapshotMode, committed: Option<&BinlogOffset>) -> Plan {
 async fn read(
     config: Arc<MySqlSourceConfig>,
     context: Arc<RecordContext>,
-    committed: Option<BinlogOffset>,
+    start: ReaderStart,
     mut sink: Sink,
 ) {
-    if !config.snapshot_delay.is_zero() && committed.is_none() {
+    if !config.snapshot_delay.is_zero() && start.committed.is_none() {
         tokio::time::sleep(config.snapshot_delay).await;
     }
-    let mut resume = committed;
+    for record in start.pending {
+        if sink.push(record).await.is_err() {
+            return;
+        }
+    }
+    let mut resume = start.committed;
     let mut backoff = FIRST_BACKOFF;
     let mut force_snapshot = false;
+    // Opened once: a `MemorySchemaHistory` must outlive reconnects.
+    let mut schema: Option<SchemaTracker> = start.schema;
     loop {
-        let outcome = read_once(&config, &context, resume.clone(), force_snapshot, &mut sink).await;
+        let outcome = read_once(
+            &config,
+            &context,
+            &mut schema,
+            resume.clone(),
+            force_snapshot,
+            &mut sink,
+        )
+        .await;
         force_snapshot = false;
         if let Some(last) = sink.last_sent() {
             if let Ok(o) = BinlogOffset::from_map(last) {
@@ -252,6 +281,7 @@ async fn read(
 async fn read_once(
     config: &Arc<MySqlSourceConfig>,
     context: &Arc<RecordContext>,
+    schema: &mut Option<SchemaTracker>,
     resume: Option<BinlogOffset>,
     force_snapshot: bool,
     sink: &mut Sink,
@@ -260,7 +290,10 @@ async fn read_once(
     let server: ServerInfo = connection::server_info(&mut query).await.map_err(|e| {
         connection::classify_error(&config.connection, "reading the server settings", e)
     })?;
-    let mut catalog = Catalog::new(config.clone(), context.clone(), server.mariadb);
+    let schema = match schema {
+        Some(schema) => schema,
+        None => schema.insert(SchemaTracker::open(config.clone(), context.clone()).await?),
+    };
     let plan = if force_snapshot {
         Plan::Snapshot { data: true }
     } else {
@@ -270,7 +303,7 @@ async fn read_once(
     let start = match plan {
         Plan::Idle => return Ok(()),
         Plan::Snapshot { data } => {
-            let start = snapshot::run(config, context, &server, &mut catalog, sink, data).await?;
+            let start = snapshot::run(config, context, &server, schema, sink, data).await?;
             if config.snapshot_mode == SnapshotMode::InitialOnly {
                 return Ok(());
             }
@@ -278,7 +311,23 @@ async fn read_once(
         }
         Plan::Stream(offset) => {
             check_position(&mut query, &server, &offset).await?;
-            catalog.load_all(&mut query).await?;
+            let rebuild = config.snapshot_mode == SnapshotMode::Recovery;
+            if !rebuild && schema.history_exists().await? {
+                schema.recover(&offset.to_map()).await?;
+            } else if rebuild || config.snapshot_mode == SnapshotMode::WhenNeeded {
+                tracing::warn!(
+                    server = %config.topic_prefix,
+                    "rebuilding the schema history from the current table definitions"
+                );
+                rebuild_history(schema, &mut query, &offset, sink).await?;
+            } else {
+                return Err(ReadError::Connect(ConnectError::fatal(format!(
+                    "The db history topic is missing ({}). You may attempt to recover it by \
+                     reconfiguring the connector to snapshot.mode=recovery (safe only if no \
+                     table changed its schema since the stored offset)",
+                    history_name(config)
+                ))));
+            }
             offset
         }
         Plan::StreamFromOldest => {
@@ -290,23 +339,60 @@ async fn read_once(
                     "the server has no binary logs: enable log_bin",
                 ))
             })?;
-            catalog.load_all(&mut query).await?;
-            BinlogOffset {
+            let start = BinlogOffset {
                 file: first,
                 pos: 4,
                 ..BinlogOffset::default()
+            };
+            if schema.history_exists().await? {
+                schema.recover(&start.to_map()).await?;
+            } else {
+                rebuild_history(schema, &mut query, &start, sink).await?;
             }
+            start
         }
     };
-    let mut streamer = Streamer::new(
-        config.clone(),
-        context.clone(),
-        server,
-        &mut catalog,
-        &mut query,
-        start,
-    );
+    let mut streamer = Streamer::new(config.clone(), context.clone(), server, schema, start);
     streamer.run(sink).await
+}
+
+/// The history store's name for messages.
+fn history_name(config: &MySqlSourceConfig) -> String {
+    match &config.history.storage {
+        HistoryStorage::Kafka { topic, .. } => format!("topic '{topic}'"),
+        HistoryStorage::Memory => "MemorySchemaHistory, which does not survive a restart".into(),
+    }
+}
+
+/// Records the current table definitions as the history at `offset` (Debezium's `recovery`
+/// schema snapshot; right only if no schema changed since that offset).
+async fn rebuild_history(
+    schema: &mut SchemaTracker,
+    conn: &mut mysql_async::Conn,
+    offset: &BinlogOffset,
+    sink: &mut Sink,
+) -> std::result::Result<(), ReadError> {
+    schema.initialize().await?;
+    let position = offset.to_map();
+    let source = SourcePosition {
+        file: offset.file.clone(),
+        pos: offset.pos,
+        ..SourcePosition::default()
+    };
+    let records = schema
+        .capture(
+            conn,
+            StatementSource {
+                position: &position,
+                source: &source,
+                snapshot: None,
+            },
+        )
+        .await?;
+    for record in records {
+        sink.push(record).await?;
+    }
+    Ok(())
 }
 
 /// Fails early, with instructions, when the stored file/position is gone.

@@ -157,7 +157,29 @@ impl Kind {
     pub fn of(column: &ColumnDef, modes: &ValueModes) -> Result<Self, UnsupportedType> {
         let unsigned = column.unsigned;
         let int = |target| Kind::Integer { unsigned, target };
-        Ok(match column.data_type.as_str() {
+        // Synonyms a DDL statement may use (SHOW CREATE TABLE prints the canonical names).
+        let data_type = match column.data_type.as_str() {
+            "int1" => "tinyint",
+            "int2" => "smallint",
+            "int3" | "middleint" => "mediumint",
+            "int4" => "int",
+            "int8" => "bigint",
+            "dec" => "decimal",
+            "float4" => "float",
+            "float8" => "double",
+            "character" | "national char" | "national character" => "char",
+            "character varying"
+            | "national varchar"
+            | "national character varying"
+            | "nchar varchar"
+            | "varcharacter" => "varchar",
+            "long" | "long varchar" => "mediumtext",
+            "long varbinary" => "mediumblob",
+            other => other,
+        };
+        Ok(match data_type {
+            // Debezium's DDL parser maps BOOL/BOOLEAN to BOOLEAN (a snapshot sees TINYINT(1)).
+            "bool" | "boolean" => Kind::Boolean,
             "bit" => match column.length.unwrap_or(1) {
                 n if n <= 1 => Kind::Boolean,
                 n => Kind::Bits {
@@ -505,6 +527,28 @@ impl ColumnConverter {
         Ok(self.apply_mappers(value))
     }
 
+    /// As [`ColumnConverter::convert`] for a borrowed cell. A DECIMAL cell is read in place
+    /// (its unscaled value lives on the heap, so a copy would allocate); every other cell is
+    /// borrowed bytes or plain numbers and is copied.
+    ///
+    /// # Errors
+    /// As [`ColumnConverter::convert`].
+    pub fn convert_ref(&self, cell: &Cell<'_>, origin: Origin) -> Result<Value, String> {
+        match (cell, &self.kind) {
+            (Cell::Decimal(d), Kind::Decimal { scale, .. }) => {
+                let value = if d.scale() == *scale {
+                    decimal_value(d, self.modes.decimal)
+                } else {
+                    let rescaled = d.rescale(*scale).unwrap_or_else(|| d.clone());
+                    decimal_value_owned(rescaled, self.modes.decimal)
+                };
+                // Never null, so no default applies; a string rendering may be masked.
+                Ok(self.apply_mappers(value))
+            }
+            _ => self.convert(cell.clone(), origin),
+        }
+    }
+
     fn apply_mappers(&self, value: Value) -> Value {
         let value = match (self.truncate_to, value) {
             (Some(n), Value::String(s)) if s.chars().count() > n => {
@@ -601,9 +645,10 @@ impl ColumnConverter {
                 _ => return Err(mismatch()),
             },
             Kind::Decimal { scale, .. } => match cell {
+                Cell::Decimal(d) if d.scale() == *scale => decimal_value_owned(d, modes.decimal),
                 Cell::Decimal(d) => {
                     let d = d.rescale(*scale).unwrap_or(d);
-                    decimal_value(&d, modes.decimal)
+                    decimal_value_owned(d, modes.decimal)
                 }
                 _ => return Err(mismatch()),
             },
@@ -923,6 +968,14 @@ fn integer_value(raw: u64, width: u8, unsigned: bool, target: IntTarget) -> Valu
     }
 }
 
+/// [`decimal_value`] of a decimal the caller gives up, so the precise mode moves it.
+fn decimal_value_owned(d: Decimal, mode: DecimalMode) -> Value {
+    match mode {
+        DecimalMode::Precise => Value::Decimal(d),
+        other => decimal_value(&d, other),
+    }
+}
+
 fn decimal_value(d: &Decimal, mode: DecimalMode) -> Value {
     match mode {
         DecimalMode::Precise => Value::Decimal(d.clone()),
@@ -1119,6 +1172,7 @@ mod tests {
             charset: Some("utf8mb4".into()),
             enum_values: parsed.enum_values,
             default: None,
+            has_default: nullable,
             auto_increment: false,
             generated: false,
             comment: None,
@@ -1439,6 +1493,41 @@ mod tests {
                 .unwrap(),
             Value::String("€é".into())
         );
+    }
+
+    #[test]
+    fn borrowed_cells_convert_as_owned_ones() {
+        let modes = [
+            DecimalMode::Precise,
+            DecimalMode::Double,
+            DecimalMode::String,
+        ];
+        let cells = [
+            Cell::Decimal("-12.30".parse().unwrap()),
+            // Scale 1 and 3 in a scale-2 column: rescaled (or rounded) like the owned path.
+            Cell::Decimal("7.5".parse().unwrap()),
+            Cell::Decimal("0.125".parse().unwrap()),
+            Cell::Null,
+            Cell::Bytes(b"not a decimal"),
+        ];
+        for decimal in modes {
+            let m = ValueModes {
+                decimal,
+                ..ValueModes::default()
+            };
+            for (data_type, column_type) in
+                [("decimal", "decimal(10,2)"), ("varchar", "varchar(9)")]
+            {
+                let c = conv(data_type, column_type, m);
+                for cell in &cells {
+                    assert_eq!(
+                        c.convert_ref(cell, Origin::Binlog),
+                        c.convert(cell.clone(), Origin::Binlog),
+                        "{column_type} {decimal:?} {cell:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

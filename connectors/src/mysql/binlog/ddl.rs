@@ -1,12 +1,12 @@
-//! What a statement in a QUERY event means for the table model: which tables it may have
-//! changed, whether it truncates one, or whether it can be ignored.
+//! What a statement in a QUERY event is for the stream: a transaction boundary (`BEGIN`,
+//! `COMMIT`, `ROLLBACK`), DML in statement format, something to ignore, or DDL — and which
+//! tables a DDL statement names.
 //!
-//! Debezium parses every DDL statement with a complete MySQL grammar to update its model.
-//! Strait instead re-reads changed tables from `information_schema`, so it only needs to know
-//! *which* tables a statement touches. This is a small tokenizer over the statement head
-//! (`ALTER TABLE x`, `DROP TABLE a, b`, `RENAME TABLE a TO b`, `CREATE INDEX i ON t`, ...);
-//! a schema-changing statement it cannot attribute to tables invalidates the whole model, which
-//! is always safe, only slower.
+//! This is a small tokenizer over the statement head (`ALTER TABLE x`, `DROP TABLE a, b`,
+//! `RENAME TABLE a TO b`, `CREATE INDEX i ON t`, ...). DDL itself is applied to the table model
+//! by [`crate::mysql::ddl`]; the table names found here only decide whether a statement that
+//! parser cannot read concerns a captured table (then the task fails) or not (then it is
+//! skipped with a warning).
 
 use crate::mysql::schema::TableId;
 

@@ -9,10 +9,10 @@
 //! offset says were already delivered.
 //!
 //! The pieces: [`events`] classifies and decodes events (including MariaDB's own), [`rows`]
-//! decodes row images, [`json`] renders MySQL binary JSON, [`ddl`] finds the tables a DDL
-//! statement touches. Connections are opened through [`crate::mysql::connection`]; a lost
-//! connection is a [`ReadError::Connect`] with a retriable error, and the task reconnects from
-//! the last record it handed to the queue.
+//! decodes row images, [`json`] renders MySQL binary JSON, [`ddl`] classifies QUERY statements
+//! (transaction boundaries, DDL, DML); DDL goes to the [`SchemaTracker`]. Connections are
+//! opened through [`crate::mysql::connection`]; a lost connection is a [`ReadError::Connect`]
+//! with a retriable error, and the task reconnects from the last record it handed to the queue.
 
 pub mod ddl;
 pub mod events;
@@ -25,19 +25,19 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use mysql_async::prelude::Queryable;
-use mysql_async::{BinlogStream, BinlogStreamRequest, Conn, GnoInterval, Sid};
+use mysql_async::{BinlogStream, BinlogStreamRequest, GnoInterval, Sid};
 use strait_api::{ConnectError, Schema, SchemaBuilder, SourceRecord, Struct, Value};
 
 use self::ddl::Statement;
 use self::events::{BinlogEvent, ARTIFICIAL_FLAG};
 use self::rows::{read_image, Reader, RowsEvent, RowsKind, TableMap};
-use super::catalog::Catalog;
 use super::config::{FailureMode, MySqlSourceConfig};
 use super::connection::{self, ServerInfo, FATAL_READING_BINLOG};
 use super::envelope::{Op, RecordContext, TableSchemas, NEW_KEY_HEADER, OLD_KEY_HEADER};
 use super::gtid::{MariaDbGtidSet, MySqlGtidSet};
 use super::offset::{BinlogOffset, OffsetTracker, TransactionCounts};
 use super::schema::TableId;
+use super::schema_tracker::{SchemaTracker, StatementSource};
 use super::sink::{Sink, Stopped};
 use super::transaction::TransactionRecords;
 use super::types::{Cell, Origin};
@@ -48,10 +48,6 @@ const SERVER_HEARTBEAT: Duration = Duration::from_secs(5);
 const SILENCE_LIMIT: Duration = Duration::from_secs(30);
 /// Records wait at most this long for more to join their batch.
 const LINGER: Duration = Duration::from_millis(5);
-/// How often a captured table missing from `information_schema` is looked up again.
-const MISSING_TABLE_RETRIES: u32 = 5;
-/// The wait between those lookups.
-const MISSING_TABLE_WAIT: Duration = Duration::from_millis(200);
 
 /// Why reading stopped.
 #[derive(Debug, thiserror::Error)]
@@ -115,8 +111,7 @@ pub struct Streamer<'a> {
     config: Arc<MySqlSourceConfig>,
     context: Arc<RecordContext>,
     server: ServerInfo,
-    catalog: &'a mut Catalog,
-    query: &'a mut Conn,
+    schema: &'a mut SchemaTracker,
     start: BinlogOffset,
     tracker: OffsetTracker,
     gtids: GtidState,
@@ -140,8 +135,7 @@ impl<'a> Streamer<'a> {
         config: Arc<MySqlSourceConfig>,
         context: Arc<RecordContext>,
         server: ServerInfo,
-        catalog: &'a mut Catalog,
-        query: &'a mut Conn,
+        schema: &'a mut SchemaTracker,
         start: BinlogOffset,
     ) -> Self {
         let mut tracker = OffsetTracker::resume(&BinlogOffset {
@@ -178,8 +172,7 @@ impl<'a> Streamer<'a> {
             config,
             context,
             server,
-            catalog,
-            query,
+            schema,
             tracker,
             gtids,
             tables: HashMap::new(),
@@ -412,7 +405,7 @@ impl<'a> Streamer<'a> {
             BinlogEvent::Query { thread, db, sql } => {
                 self.handle_query(thread, &db, &sql, sink).await?;
             }
-            BinlogEvent::TableMap(map) => self.bind_table(map).await?,
+            BinlogEvent::TableMap(map) => self.bind_table(map)?,
             BinlogEvent::Rows(rows) => self.handle_rows(rows, sink).await?,
             BinlogEvent::MariaDbGtid { gtid, .. } => {
                 let text = gtid.to_string();
@@ -551,62 +544,78 @@ impl<'a> Streamer<'a> {
                 tracing::warn!(sql = %sql, "received DML in a QUERY event: the binlog probably contains statement-based events");
             }
             Statement::Ignored => {}
-            Statement::SchemaChange(tables) => {
-                tracing::info!(sql = %sql, "schema change: re-reading the affected tables");
-                self.catalog.invalidate(&tables);
-                self.tables.clear();
-            }
-            Statement::SchemaChangeUnknown => {
-                tracing::info!(sql = %sql, "schema change: re-reading every table");
-                self.catalog.invalidate_all();
-                self.tables.clear();
-            }
-            Statement::Truncate(id) => {
-                self.catalog.invalidate(std::slice::from_ref(&id));
-                if self.config.skipped.truncate {
+            Statement::SchemaChange(_)
+            | Statement::SchemaChangeUnknown
+            | Statement::Truncate(_) => {
+                if self.skipping {
+                    // Already applied before the restart (the stored offset is past it).
                     return Ok(());
                 }
-                let Some(schemas) = self.catalog.get(self.query, &id).await? else {
-                    return Ok(());
-                };
-                let source =
-                    self.context
-                        .source(&self.tracker.source, &id.db, Some(&id.table), None);
-                let record =
-                    schemas.truncate_record(&self.context, source, self.tracker.offset_map());
-                sink.push(record).await?;
+                self.handle_ddl(db, sql, sink).await?;
             }
         }
         Ok(())
     }
 
-    async fn bind_table(&mut self, map: TableMap) -> Result<(), ReadError> {
+    /// A DDL statement: the model moves forward, the history records it, and the schema change
+    /// and truncate records are emitted.
+    async fn handle_ddl(&mut self, db: &str, sql: &str, sink: &mut Sink) -> Result<(), ReadError> {
+        let position = self.tracker.offset_map();
+        let outcome = self
+            .schema
+            .apply_statement(
+                sql,
+                db,
+                StatementSource {
+                    position: &position,
+                    source: &self.tracker.source,
+                    snapshot: None,
+                },
+            )
+            .await?;
+        if outcome.schema_changed {
+            tracing::info!(sql = %sql, position = %self.position_text(), "schema change applied to the table model");
+            self.tables.clear();
+        }
+        for record in outcome.records {
+            sink.push(record).await?;
+        }
+        if self.config.skipped.truncate {
+            return Ok(());
+        }
+        for id in outcome.truncated {
+            let Some(schemas) = self.schema.catalog.get(&id)? else {
+                continue;
+            };
+            let source = self
+                .context
+                .source(&self.tracker.source, &id.db, Some(&id.table), None);
+            let record = schemas.truncate_record(&self.context, source, self.tracker.offset_map());
+            sink.push(record).await?;
+        }
+        Ok(())
+    }
+
+    fn bind_table(&mut self, map: TableMap) -> Result<(), ReadError> {
         let id = TableId::new(map.db.clone(), map.table.clone());
         let captured = self.config.filters.table_included(&id.db, &id.table);
-        let mut attempt = 0;
-        let schemas = loop {
-            match self.catalog.get(self.query, &id).await {
-                Ok(None) if captured && attempt < MISSING_TABLE_RETRIES => {
-                    // A captured table with rows in the binlog is missing from
-                    // information_schema: an ALTER may be swapping it right now.
-                    attempt += 1;
-                    self.catalog.invalidate(std::slice::from_ref(&id));
-                    tokio::time::sleep(MISSING_TABLE_WAIT).await;
-                }
-                Ok(None) if captured => {
-                    let msg = format!(
-                        "table {id} has rows in the binlog at {} but is not in                          information_schema (dropped or renamed by a later DDL statement?);                          Strait reads table definitions from information_schema and cannot                          decode rows of a table version that no longer exists",
-                        self.position_text()
-                    );
-                    self.fail_or_skip(self.config.inconsistent_schema, msg)?;
-                    break None;
-                }
-                Ok(s) => break s,
-                Err(e) if e.is_data() => {
-                    return self.fail_or_skip(self.config.inconsistent_schema, e.to_string());
-                }
-                Err(e) => return Err(e.into()),
+        let schemas = match self.schema.catalog.get(&id) {
+            Ok(None) if captured => {
+                let msg = format!(
+                    "table {id} has rows in the binlog at {} but is not in the table model \
+                     (its CREATE TABLE was not seen: the schema history does not cover it); \
+                     take a new snapshot (snapshot.mode=recovery rebuilds the history from the \
+                     current schema)",
+                    self.position_text()
+                );
+                self.fail_or_skip(self.config.inconsistent_schema, msg)?;
+                None
             }
+            Ok(s) => s,
+            Err(e) if e.is_data() => {
+                return self.fail_or_skip(self.config.inconsistent_schema, e.to_string());
+            }
+            Err(e) => return Err(e.into()),
         };
         self.tables
             .insert(map.table_id, BoundTable { id, map, schemas });
@@ -633,10 +642,8 @@ impl<'a> Streamer<'a> {
         let columns = bound.map.columns.clone();
         if columns.len() != schemas.columns.len() || rows.column_count != columns.len() {
             let msg = format!(
-                "table {id} has {} columns in the binlog at {} but {} in the table model read \
-                 from information_schema: a later DDL statement changed it while the connector \
-                 was behind, and Strait (which has no schema history yet) cannot decode rows of \
-                 the older table version; see docs/mysql.md",
+                "table {id} has {} columns in the binlog at {} but {} in the table model: \
+                 the schema history does not match the binlog (was a DDL statement skipped?)",
                 columns.len(),
                 self.position_text(),
                 schemas.columns.len()
@@ -691,17 +698,13 @@ impl<'a> Streamer<'a> {
         second: &[Option<Cell<'_>>],
         sink: &mut Sink,
     ) -> Result<(), ReadError> {
-        let first_cells: Vec<Cell<'_>> = first
-            .iter()
-            .map(|c| c.clone().unwrap_or(Cell::Null))
-            .collect();
         let mut before_values = std::mem::take(&mut self.values_before);
         let mut after_values = std::mem::take(&mut self.values_after);
         let result = self
             .emit_converted(
                 schemas,
                 op,
-                &first_cells,
+                first,
                 second,
                 &mut before_values,
                 &mut after_values,
@@ -718,7 +721,7 @@ impl<'a> Streamer<'a> {
         &mut self,
         schemas: &TableSchemas,
         op: Op,
-        first_cells: &[Cell<'_>],
+        first_cells: &[Option<Cell<'_>>],
         second: &[Option<Cell<'_>>],
         first_values: &mut Vec<Value>,
         second_values: &mut Vec<Value>,
@@ -747,15 +750,23 @@ impl<'a> Streamer<'a> {
             .source(&self.tracker.source, &id.db, Some(&id.table), None);
         match op {
             Op::Create => {
-                let mut envelope =
-                    schemas.envelope(Op::Create, None, Some(schemas.row(first_values)), source);
+                let mut envelope = schemas.envelope(
+                    Op::Create,
+                    None,
+                    Some(schemas.row_taking(first_values)),
+                    source,
+                );
                 let offset = self.stamp(id, &mut envelope);
                 sink.push(schemas.record(&self.context, first_key, envelope, offset, None))
                     .await?;
             }
             Op::Delete => {
-                let mut envelope =
-                    schemas.envelope(Op::Delete, Some(schemas.row(first_values)), None, source);
+                let mut envelope = schemas.envelope(
+                    Op::Delete,
+                    Some(schemas.row_taking(first_values)),
+                    None,
+                    source,
+                );
                 let offset = self.stamp(id, &mut envelope);
                 let record = schemas.record(&self.context, first_key, envelope, offset, None);
                 let tombstone = self
@@ -768,23 +779,19 @@ impl<'a> Streamer<'a> {
                 }
             }
             Op::Update => {
-                let second_cells: Vec<Cell<'_>> = second
-                    .iter()
-                    .map(|c| c.clone().unwrap_or(Cell::Null))
-                    .collect();
-                if let Err(e) = schemas.convert_row(&second_cells, Origin::Binlog, second_values) {
+                if let Err(e) = schemas.convert_row(second, Origin::Binlog, second_values) {
                     let msg = where_(e, &self.tracker);
                     return self.fail_or_skip(self.config.processing_failure, msg);
                 }
-                let second_key = match schemas.key(second_values, &second_cells, Origin::Binlog) {
+                let second_key = match schemas.key(second_values, second, Origin::Binlog) {
                     Ok(k) => k,
                     Err(e) => {
                         let msg = where_(e, &self.tracker);
                         return self.fail_or_skip(self.config.processing_failure, msg);
                     }
                 };
-                let before = schemas.row(first_values);
-                let after = schemas.row(second_values);
+                let before = schemas.row_taking(first_values);
+                let after = schemas.row_taking(second_values);
                 if self.config.skip_unchanged && before == after {
                     return Ok(());
                 }

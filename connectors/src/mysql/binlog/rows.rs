@@ -337,28 +337,31 @@ pub fn read_decimal(
     }
     let negative = raw[0] & 0x80 == 0;
     let mask: u8 = if negative { 0xFF } else { 0 };
-    let mut bytes: Vec<u8> = raw.iter().map(|b| b ^ mask).collect();
+    // The digits with the sign folded out; on the stack for every precision up to 65.
+    let mut buf = [0u8; 32];
+    let mut heap = Vec::new();
+    let bytes: &mut [u8] = if size <= buf.len() {
+        &mut buf[..size]
+    } else {
+        heap.resize(size, 0);
+        &mut heap
+    };
+    for (b, r) in bytes.iter_mut().zip(raw) {
+        *b = r ^ mask;
+    }
     bytes[0] ^= 0x80;
-    let mut br = Reader::new(&bytes);
+    let mut br = Reader::new(bytes);
     // Chunks of (value, digit count), most significant first.
-    let mut chunks: Vec<(u64, usize)> = Vec::with_capacity(intg0 + frac0 + 2);
-    if intg0x > 0 {
-        chunks.push((br.uint_be(DIG2BYTES[intg0x])?, intg0x));
-    }
-    for _ in 0..intg0 {
-        chunks.push((br.uint_be(4)?, 9));
-    }
-    for _ in 0..frac0 {
-        chunks.push((br.uint_be(4)?, 9));
-    }
-    if frac0x > 0 {
-        chunks.push((br.uint_be(DIG2BYTES[frac0x])?, frac0x));
-    }
+    let widths = std::iter::once(intg0x)
+        .filter(|w| *w > 0)
+        .chain(std::iter::repeat_n(9, intg0 + frac0))
+        .chain(std::iter::once(frac0x).filter(|w| *w > 0));
     let scale_i32 = i32::try_from(scale).unwrap_or(0);
     if precision <= 38 {
         let mut unscaled: i128 = 0;
-        for (value, digits) in chunks {
-            unscaled = unscaled * 10i128.pow(digits as u32) + i128::from(value);
+        for width in widths {
+            let value = br.uint_be(if width == 9 { 4 } else { DIG2BYTES[width] })?;
+            unscaled = unscaled * 10i128.pow(width as u32) + i128::from(value);
         }
         return Ok(Decimal::new(
             if negative { -unscaled } else { unscaled },
@@ -369,8 +372,11 @@ pub fn read_decimal(
     if negative {
         digits.push('-');
     }
-    for (value, width) in chunks {
-        digits.push_str(&format!("{value:0width$}"));
+    for width in widths {
+        use std::fmt::Write as _;
+        let value = br.uint_be(if width == 9 { 4 } else { DIG2BYTES[width] })?;
+        // Writing into a String cannot fail.
+        let _ = write!(digits, "{value:0width$}");
     }
     let unscaled: Decimal = digits
         .parse()

@@ -1,0 +1,465 @@
+//! Keeps the table model in step with the binlog and writes every change down, the way
+//! Debezium's historized schema does.
+//!
+//! Each DDL statement (from a snapshot's `SHOW CREATE TABLE` or from the binlog) is applied to
+//! the [`Catalog`]'s model and becomes schema change *events*: one per table it changed, or one
+//! for a database-level statement (`SET character_set_server`, `CREATE DATABASE`, `USE`), as
+//! `BinlogDatabaseSchema.parseDdl` splits them. Every event is first appended to the schema
+//! history (so that a restart can rebuild the model at its stored offset), then, with
+//! `include.schema.changes`, becomes a record of the `<prefix>` topic. The history lives in a
+//! Kafka topic (`KafkaSchemaHistory`) or, for `MemorySchemaHistory`, in this task's memory.
+//!
+//! After a restart the model is replayed from the history up to the stored offset; the binlog
+//! may then hand back statements already replayed (a restart inside a MariaDB GTID group
+//! re-reads it from its start). Those are recognised by position and text and not applied
+//! twice.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Row};
+use strait_api::{ConnectError, OffsetMap, SourceRecord};
+
+use super::binlog::ddl::{classify, Statement};
+use super::catalog::Catalog;
+use super::config::{HistoryStorage, MySqlSourceConfig};
+use super::envelope::{RecordContext, SnapshotMarker};
+use super::filters::BUILT_IN_DATABASES;
+use super::history::{self, HistoryRecord, SchemaHistoryTopic};
+use super::model::{TableChange, TableModel};
+use super::offset::SourcePosition;
+use super::schema::TableId;
+use super::schema_change::SchemaChangeRecords;
+
+/// Where history records go.
+enum HistoryStore {
+    Kafka(SchemaHistoryTopic),
+    /// `MemorySchemaHistory`: lives as long as the task.
+    Memory(Vec<HistoryRecord>),
+}
+
+/// What a statement from the binlog meant.
+#[derive(Debug, Default)]
+pub struct StatementOutcome {
+    /// Schema change records to emit (empty without `include.schema.changes`).
+    pub records: Vec<SourceRecord>,
+    /// Tables the statement truncated.
+    pub truncated: Vec<TableId>,
+    /// Whether the model changed (bound table ids must be re-resolved).
+    pub schema_changed: bool,
+}
+
+/// Where the statement being applied comes from.
+#[derive(Clone, Copy)]
+pub struct StatementSource<'a> {
+    /// The connector offset at the statement (the history record's `position`).
+    pub position: &'a OffsetMap,
+    /// The `source` block's position.
+    pub source: &'a SourcePosition,
+    /// `Some` in a snapshot.
+    pub snapshot: Option<SnapshotMarker>,
+}
+
+/// The table model with its history and schema change records.
+pub struct SchemaTracker {
+    config: Arc<MySqlSourceConfig>,
+    context: Arc<RecordContext>,
+    pub catalog: Catalog,
+    store: HistoryStore,
+    change_records: Option<SchemaChangeRecords>,
+    /// `(position, ddl)` of the history records replayed at the last recovery.
+    replayed: HashSet<(String, String)>,
+}
+
+fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+fn position_key(position: &OffsetMap) -> String {
+    serde_json::Value::Object(position.clone()).to_string()
+}
+
+fn text(row: &Row, index: usize) -> Option<String> {
+    match row.as_ref(index) {
+        Some(mysql_async::Value::Bytes(b)) => Some(String::from_utf8_lossy(b).into_owned()),
+        _ => None,
+    }
+}
+
+impl SchemaTracker {
+    /// Opens the configured history store.
+    ///
+    /// # Errors
+    /// Retriable when the history's Kafka cluster cannot be reached.
+    pub async fn open(
+        config: Arc<MySqlSourceConfig>,
+        context: Arc<RecordContext>,
+    ) -> Result<Self, ConnectError> {
+        let store = match &config.history.storage {
+            HistoryStorage::Kafka {
+                topic,
+                bootstrap_servers,
+            } => HistoryStore::Kafka(SchemaHistoryTopic::connect(bootstrap_servers, topic).await?),
+            HistoryStorage::Memory => HistoryStore::Memory(Vec::new()),
+        };
+        let change_records = config
+            .include_schema_changes
+            .then(|| SchemaChangeRecords::new(&context));
+        Ok(Self {
+            catalog: Catalog::new(config.clone(), context.clone()),
+            config,
+            context,
+            store,
+            change_records,
+            replayed: HashSet::new(),
+        })
+    }
+
+    /// Whether there is a history to recover from.
+    ///
+    /// # Errors
+    /// Retriable when the broker cannot be asked.
+    pub async fn history_exists(&self) -> Result<bool, ConnectError> {
+        match &self.store {
+            HistoryStore::Kafka(topic) => Ok(topic.has_records().await?),
+            HistoryStore::Memory(records) => Ok(!records.is_empty()),
+        }
+    }
+
+    /// Rebuilds the model at `offset` from the history.
+    ///
+    /// # Errors
+    /// Retriable on broker trouble; fatal when the history cannot be read or applied.
+    pub async fn recover(&mut self, offset: &OffsetMap) -> Result<(), ConnectError> {
+        let records = match &self.store {
+            HistoryStore::Kafka(topic) => topic.read_all().await?,
+            HistoryStore::Memory(records) => records.clone(),
+        };
+        let mut model = TableModel::default();
+        let applied = history::recover(
+            &records,
+            &self.context.partition,
+            offset,
+            &mut model,
+            |model, ddl, db| {
+                super::ddl::apply(model, ddl, db.unwrap_or(""))
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            },
+        )?;
+        self.replayed = records
+            .iter()
+            .filter(|r| history::is_at_or_before(&r.position, offset))
+            .map(|r| (position_key(&r.position), r.ddl.clone()))
+            .collect();
+        tracing::info!(
+            server = %self.config.topic_prefix,
+            records = records.len(),
+            applied,
+            tables = model.tables.len(),
+            "table model recovered from the schema history"
+        );
+        self.catalog.replace_model(model);
+        Ok(())
+    }
+
+    /// Prepares the history for a new snapshot (creates the topic if needed).
+    ///
+    /// # Errors
+    /// Retriable on broker trouble.
+    pub async fn initialize(&mut self) -> Result<(), ConnectError> {
+        if let HistoryStore::Kafka(topic) = &self.store {
+            topic.initialize().await?;
+        }
+        self.replayed.clear();
+        Ok(())
+    }
+
+    /// Reads the schema the way Debezium's snapshot does — the server charset, a `DROP TABLE`
+    /// for every table, then per database `DROP DATABASE`/`CREATE DATABASE`/`USE` and each
+    /// table's `SHOW CREATE TABLE` — into a fresh model, recording every statement. Returns the
+    /// schema change records, in order.
+    ///
+    /// # Errors
+    /// Retriable when the server cannot be read; fatal when a statement cannot be applied.
+    pub async fn capture(
+        &mut self,
+        conn: &mut Conn,
+        at: StatementSource<'_>,
+    ) -> Result<Vec<SourceRecord>, ConnectError> {
+        let retriable = |what: &'static str| {
+            move |e: mysql_async::Error| {
+                ConnectError::retriable_from(format!("snapshot: reading {what} failed"), e)
+            }
+        };
+        self.catalog.replace_model(TableModel::default());
+        let vars: Vec<Row> = conn
+            .query(
+                "SHOW VARIABLES WHERE Variable_name IN ('character_set_server','collation_server')",
+            )
+            .await
+            .map_err(retriable("the server charset"))?;
+        let mut pairs: Vec<(String, String)> = vars
+            .iter()
+            .filter_map(|r| Some((text(r, 0)?, text(r, 1).unwrap_or_default())))
+            .collect();
+        pairs.sort();
+        let set = format!(
+            "SET {};",
+            pairs
+                .iter()
+                .map(|(k, v)| if v.contains(',') || v.contains(';') {
+                    format!("{k}='{v}'")
+                } else {
+                    format!("{k}={v}")
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let tables = self.tables_to_capture(conn).await?;
+        let locales: Vec<Row> = conn
+            .query(
+                "SELECT schema_name, default_character_set_name, default_collation_name \
+                 FROM information_schema.schemata",
+            )
+            .await
+            .map_err(retriable("the database charsets"))?;
+
+        let mut statements: Vec<(String, String)> = vec![(String::new(), set)];
+        for id in &tables {
+            statements.push((
+                id.db.clone(),
+                format!(
+                    "DROP TABLE IF EXISTS {}.{}",
+                    quote_ident(&id.db),
+                    quote_ident(&id.table)
+                ),
+            ));
+        }
+        let mut records = Vec::new();
+        for (db, sql) in statements {
+            records.extend(self.record_statement(&sql, &db, at).await?.records);
+        }
+        let mut databases: Vec<&str> = tables.iter().map(|t| t.db.as_str()).collect();
+        databases.dedup();
+        for db in databases {
+            let mut create = format!("CREATE DATABASE {}", quote_ident(db));
+            if let Some(row) = locales.iter().find(|r| text(r, 0).as_deref() == Some(db)) {
+                if let Some(charset) = text(row, 1) {
+                    create.push_str(&format!(" CHARSET {charset}"));
+                }
+                if let Some(collation) = text(row, 2) {
+                    create.push_str(&format!(" COLLATE {collation}"));
+                }
+            }
+            for sql in [
+                format!("DROP DATABASE IF EXISTS {}", quote_ident(db)),
+                create,
+                format!("USE {}", quote_ident(db)),
+            ] {
+                records.extend(self.record_statement(&sql, db, at).await?.records);
+            }
+            for id in tables.iter().filter(|t| t.db == db) {
+                let query = format!(
+                    "SHOW CREATE TABLE {}.{}",
+                    quote_ident(&id.db),
+                    quote_ident(&id.table)
+                );
+                let row: Option<Row> = match conn.query_first(&query).await {
+                    Ok(row) => row,
+                    // Dropped since it was listed (possible without a global read lock).
+                    Err(mysql_async::Error::Server(e)) if e.code == 1146 => {
+                        tracing::warn!(table = %id, "table disappeared during the snapshot");
+                        None
+                    }
+                    Err(e) => return Err(retriable("a table definition")(e)),
+                };
+                if let Some(ddl) = row.as_ref().and_then(|r| text(r, 1)) {
+                    records.extend(self.record_statement(&ddl, db, at).await?.records);
+                }
+            }
+        }
+        Ok(records)
+    }
+
+    /// The tables whose definitions the snapshot records: every table of every non-system
+    /// database, narrowed by `store.only.captured.*` (Debezium's `capturedSchemaTables`).
+    async fn tables_to_capture(&self, conn: &mut Conn) -> Result<Vec<TableId>, ConnectError> {
+        let rows: Vec<Row> = conn
+            .query(
+                "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES \
+                 WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME",
+            )
+            .await
+            .map_err(|e| ConnectError::retriable_from("snapshot: listing the tables failed", e))?;
+        let filters = &self.config.filters;
+        let history = &self.config.history;
+        Ok(rows
+            .iter()
+            .filter_map(|r| Some(TableId::new(text(r, 0)?, text(r, 1)?)))
+            .filter(|id| {
+                !BUILT_IN_DATABASES
+                    .iter()
+                    .any(|b| b.eq_ignore_ascii_case(&id.db))
+            })
+            .filter(|id| {
+                !history.store_only_captured_databases || filters.database_included(&id.db)
+            })
+            .filter(|id| {
+                !history.store_only_captured_tables || filters.table_included(&id.db, &id.table)
+            })
+            .collect())
+    }
+
+    /// A QUERY event's statement from the binlog.
+    ///
+    /// # Errors
+    /// Fatal when the statement cannot be parsed (unless
+    /// `schema.history.internal.skip.unparseable.ddl`) for a captured table; retriable when the
+    /// history cannot be written.
+    pub async fn apply_statement(
+        &mut self,
+        sql: &str,
+        db: &str,
+        at: StatementSource<'_>,
+    ) -> Result<StatementOutcome, ConnectError> {
+        if self
+            .replayed
+            .contains(&(position_key(at.position), sql.to_string()))
+        {
+            tracing::debug!(sql = %sql, "statement already replayed from the schema history");
+            return Ok(StatementOutcome::default());
+        }
+        self.record_statement(sql, db, at).await
+    }
+
+    async fn record_statement(
+        &mut self,
+        sql: &str,
+        db: &str,
+        at: StatementSource<'_>,
+    ) -> Result<StatementOutcome, ConnectError> {
+        let applied = match self.catalog.apply_ddl(sql, db) {
+            Ok(applied) => applied,
+            Err(e) if self.config.history.skip_unparseable_ddl => {
+                tracing::warn!(error = %e, "ignoring unparseable DDL statement (schema.history.internal.skip.unparseable.ddl)");
+                return Ok(StatementOutcome::default());
+            }
+            Err(e) if !self.touches_captured(sql, db) => {
+                tracing::warn!(error = %e, "ignoring a DDL statement Strait cannot parse: it changes no captured table");
+                return Ok(StatementOutcome::default());
+            }
+            Err(e) => {
+                return Err(ConnectError::fatal(format!(
+                    "{e} (at {}). Strait's DDL parser could not follow this statement, so the \
+                     table model would be wrong. Set schema.history.internal.skip.unparseable.ddl=true \
+                     to skip it (rows of the tables it changed may then fail to decode), and \
+                     report the statement",
+                    position_key(at.position)
+                )));
+            }
+        };
+        let mut outcome = StatementOutcome {
+            truncated: applied.truncated.clone(),
+            schema_changed: !applied.changes.is_empty(),
+            records: Vec::new(),
+        };
+        if !applied.is_ddl || !applied.truncated.is_empty() {
+            // TRUNCATE becomes a data event (op `t`), not a schema change.
+            return Ok(outcome);
+        }
+        let events: Vec<(String, Option<&TableChange>)> = if applied.changes.is_empty() {
+            vec![(
+                applied.database.clone().unwrap_or_else(|| db.to_string()),
+                None,
+            )]
+        } else {
+            applied
+                .changes
+                .iter()
+                .map(|c| (c.id.db.clone(), Some(c)))
+                .collect()
+        };
+        let mut history_records = Vec::new();
+        let ts_ms = now_millis();
+        for (database, change) in events {
+            if !self.records_event(&database, change) {
+                continue;
+            }
+            let changes: Vec<TableChange> = change.cloned().into_iter().collect();
+            history_records.push(HistoryRecord {
+                source: (*self.context.partition).clone(),
+                position: at.position.clone(),
+                ts_ms,
+                database_name: Some(database.clone()),
+                schema_name: None,
+                ddl: sql.to_string(),
+                table_changes: changes.clone(),
+            });
+            if let Some(factory) = &self.change_records {
+                let table = change.map(|c| c.id.table.as_str());
+                let source = self
+                    .context
+                    .source(at.source, &database, table, at.snapshot);
+                outcome.records.push(factory.record(
+                    &self.context,
+                    source,
+                    ts_ms,
+                    &database,
+                    None,
+                    sql,
+                    &changes,
+                    at.position.clone(),
+                ));
+            }
+        }
+        match &mut self.store {
+            HistoryStore::Kafka(topic) => topic.append(&history_records).await?,
+            HistoryStore::Memory(records) => records.extend(history_records),
+        }
+        Ok(outcome)
+    }
+
+    /// Whether an event is recorded (history and schema change topic), per
+    /// `store.only.captured.*` (Debezium's `acceptableDatabase`, `skipSchemaChangeEvent` and the
+    /// dispatcher's table filter).
+    fn records_event(&self, database: &str, change: Option<&TableChange>) -> bool {
+        let filters = &self.config.filters;
+        let history = &self.config.history;
+        if history.store_only_captured_databases
+            && !database.is_empty()
+            && !filters.database_included(database)
+        {
+            return false;
+        }
+        if history.store_only_captured_tables {
+            return match change {
+                Some(c) => filters.table_included(&c.id.db, &c.id.table),
+                None => database.is_empty() || filters.database_included(database),
+            };
+        }
+        true
+    }
+
+    /// Whether a statement the parser could not read names a captured table (or a table it
+    /// cannot tell).
+    fn touches_captured(&self, sql: &str, db: &str) -> bool {
+        let filters = &self.config.filters;
+        match classify(sql.trim(), db) {
+            Statement::SchemaChange(tables) => tables
+                .iter()
+                .any(|t| filters.table_included(&t.db, &t.table)),
+            Statement::Truncate(t) => filters.table_included(&t.db, &t.table),
+            Statement::SchemaChangeUnknown => true,
+            _ => false,
+        }
+    }
+}
