@@ -32,11 +32,21 @@
 //! records missing, a reader failing) fail the run. Results: stdout and
 //! `target/bench-results/mysql.json`. Method and figures: `docs/benchmarks.md`.
 //!
+//! Besides the rates, the run reports the worker's RSS before the clock starts and, when the
+//! broker listens on this machine, the broker's CPU per event: on a 2-core machine, worker and
+//! broker CPU per event together bound the end-to-end rate.
+//!
 //! Settings (environment): `STRAIT_TEST_KAFKA` (127.0.0.1:39092), `STRAIT_TEST_MYSQL`
 //! (mysql://root@127.0.0.1:33307), `STRAIT_BENCH_MYSQL_INSERTS` (200000),
-//! `STRAIT_BENCH_SNAPSHOT_ROWS` (1000000), `STRAIT_BENCH_PYTHON` (python3).
+//! `STRAIT_BENCH_SNAPSHOT_ROWS` (1000000), `STRAIT_BENCH_PYTHON` (python3),
+//! `STRAIT_BENCH_MYSQL_CONNECTOR` (extra connector settings, `key=value,key=value`).
 
 mod support;
+
+/// The worker binary's allocator (`src/main.rs`), so the decode-only run, which hosts the
+/// connector in this process, allocates as it does inside the worker.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -51,8 +61,8 @@ use strait_api::{ConfigMap, ConnectorContext, OffsetMap, PluginFactory, SourceTa
 use strait_runtime::kafka::KafkaBroker;
 use strait_runtime::storage::{ConnectorOffsetReader, MemoryOffsetStore, OffsetStore};
 use support::{
-    connect_broker, create_topic, delete_topics, free_port, last_value, proc_cpu_seconds,
-    proc_status_kb, round2, round3, smoke_run, wait_for_records, wait_for_rest,
+    connect_broker, create_topic, delete_topics, free_port, last_value, listening_pid,
+    proc_cpu_seconds, proc_status_kb, round2, round3, smoke_run, wait_for_records, wait_for_rest,
     write_worker_properties, Rest, RssSampler, Worker, STALL_LIMIT, STARTUP_LIMIT,
 };
 
@@ -150,6 +160,9 @@ impl Settings {
 struct Position {
     file: String,
     pos: u64,
+    /// The executed GTID set there, when the server has GTIDs (a schema history recorded with
+    /// GTIDs only replays for an offset that has them, as in Debezium).
+    gtids: Option<String>,
 }
 
 /// The figures of one run.
@@ -175,6 +188,11 @@ struct WorkerRun {
     peak_rss_kb: u64,
     hwm_kb: u64,
     cpu_seconds: f64,
+    /// The worker's RSS just before the clock started (connector created, nothing read yet).
+    idle_rss_kb: u64,
+    /// CPU seconds of the broker process over the same interval, when it runs on this
+    /// machine and is visible (`None` otherwise).
+    broker_cpu_seconds: Option<f64>,
 }
 
 struct SnapshotRun {
@@ -263,10 +281,24 @@ impl Results {
             self.e2e.hwm_kb
         );
         println!(
+            "{:<40} {:>8} KiB",
+            "worker RSS before resume (idle)", self.e2e.idle_rss_kb
+        );
+        println!(
             "{:<40} {:>8.2} us/ev",
             "worker CPU per event (end to end)",
             self.e2e.cpu_seconds * 1e6 / self.events as f64
         );
+        if let Some(b) = self.e2e.broker_cpu_seconds {
+            let per_event = b * 1e6 / self.events as f64;
+            println!(
+                "{:<40} {:>8.2} us/ev  (worker + broker {:.2} us/ev: at most {:.0} ev/s on 2 cores)",
+                "broker CPU per event (end to end)",
+                per_event,
+                per_event + self.e2e.cpu_seconds * 1e6 / self.events as f64,
+                2e6 / (per_event + self.e2e.cpu_seconds * 1e6 / self.events as f64)
+            );
+        }
         match &self.snapshot {
             Some(s) => {
                 let rate = s.rows as f64 / s.worker.seconds;
@@ -285,6 +317,17 @@ impl Results {
                     s.worker.peak_rss_kb,
                     s.worker.peak_rss_kb as f64 / RSS_LIMIT_KB as f64,
                     verdict(s.worker.peak_rss_kb < RSS_LIMIT_KB)
+                );
+                println!(
+                    "{:<40} {:>8.2} us/row  (broker {})",
+                    "worker CPU per row (snapshot)",
+                    s.worker.cpu_seconds * 1e6 / s.rows as f64,
+                    s.worker
+                        .broker_cpu_seconds
+                        .map_or("not measured".to_string(), |b| format!(
+                            "{:.2} us/row",
+                            b * 1e6 / s.rows as f64
+                        ))
                 );
             }
             None => println!("snapshot: skipped (STRAIT_BENCH_SNAPSHOT_ROWS=0)"),
@@ -310,7 +353,10 @@ impl Results {
                 "select_seconds": round3(s.select_seconds),
                 "ratio_to_select": round2(rate / select),
                 "peak_rss_kb": s.worker.peak_rss_kb,
+                "idle_rss_kb": s.worker.idle_rss_kb,
                 "rss_pass": s.worker.peak_rss_kb < RSS_LIMIT_KB,
+                "worker_cpu_seconds": round3(s.worker.cpu_seconds),
+                "broker_cpu_seconds": s.worker.broker_cpu_seconds.map(round3),
             })
         });
         let doc = json!({
@@ -325,6 +371,8 @@ impl Results {
             "e2e_ratio": round2(e2e / E2E_TARGET),
             "e2e_pass": e2e >= E2E_TARGET,
             "worker_cpu_seconds": round3(self.e2e.cpu_seconds),
+            "broker_cpu_seconds": self.e2e.broker_cpu_seconds.map(round3),
+            "idle_rss_kb": self.e2e.idle_rss_kb,
             "decode_rate": round2(decode),
             "decode_seconds": round3(self.decode_seconds),
             "decode_first_record_seconds": round3(self.decode_first_seconds),
@@ -425,6 +473,8 @@ async fn measure(broker: &KafkaBroker, admin: &mut Conn, settings: &Settings) ->
     );
 
     // 1. End to end.
+    let idle_rss_kb = proc_status_kb(worker.pid(), "VmRSS")?;
+    let broker_cpu = BrokerCpu::start(settings);
     let sampler = RssSampler::start(worker.pid());
     let cpu_before = proc_cpu_seconds(worker.pid())?;
     let started = Instant::now();
@@ -445,6 +495,7 @@ async fn measure(broker: &KafkaBroker, admin: &mut Conn, settings: &Settings) ->
     .end;
     let seconds = started.elapsed().as_secs_f64();
     let cpu_seconds = proc_cpu_seconds(worker.pid())? - cpu_before;
+    let broker_cpu_seconds = broker_cpu.stop();
     let (peak_rss_kb, samples) = sampler.stop();
     let hwm_kb = proc_status_kb(worker.pid(), "VmHWM")?;
     if hw != n as i64 {
@@ -460,6 +511,8 @@ async fn measure(broker: &KafkaBroker, admin: &mut Conn, settings: &Settings) ->
         peak_rss_kb,
         hwm_kb,
         cpu_seconds,
+        idle_rss_kb,
+        broker_cpu_seconds,
     };
     let (status, body) = rest.call("DELETE", &format!("/connectors/{connector}"), None)?;
     if status != 204 && status != 200 {
@@ -602,12 +655,47 @@ async fn master_status(admin: &mut Conn) -> Result<Position> {
     let pos: u64 = row
         .get(1)
         .context("SHOW MASTER STATUS has no position column")?;
-    Ok(Position { file, pos })
+    // MySQL lists the executed set in SHOW MASTER STATUS; MariaDB has a variable.
+    let gtids = match row.get_opt::<String, _>(4) {
+        Some(Ok(set)) => Some(set),
+        _ => admin
+            .query_first::<String, _>("SELECT @@global.gtid_binlog_pos")
+            .await
+            .ok()
+            .flatten(),
+    }
+    .map(|set| set.replace(['\n', '\r'], ""))
+    .filter(|set| !set.trim().is_empty());
+    Ok(Position { file, pos, gtids })
 }
 
 /// A unique replica server id (MariaDB disconnects a replica whose id reconnects).
 fn server_id() -> u64 {
     100_000 + (uuid::Uuid::new_v4().as_u128() % 4_000_000_000) as u64
+}
+
+/// The broker's CPU time over a measured interval, when the broker listens on this machine
+/// (the test tansu does): what the end-to-end rate cannot go below on a shared machine.
+struct BrokerCpu {
+    pid: Option<u32>,
+    before: f64,
+}
+
+impl BrokerCpu {
+    fn start(settings: &Settings) -> Self {
+        let pid = settings
+            .bootstrap
+            .rsplit_once(':')
+            .and_then(|(_, port)| port.parse().ok())
+            .and_then(listening_pid);
+        let before = pid.and_then(|p| proc_cpu_seconds(p).ok()).unwrap_or(0.0);
+        Self { pid, before }
+    }
+
+    fn stop(self) -> Option<f64> {
+        let pid = self.pid?;
+        proc_cpu_seconds(pid).ok().map(|now| now - self.before)
+    }
 }
 
 fn connector_config(settings: &Settings, prefix: &str, table: &str, mode: &str) -> ConfigMap {
@@ -627,10 +715,37 @@ fn connector_config(settings: &Settings, prefix: &str, table: &str, mode: &str) 
         ("table.include.list", format!("{db}.{table}")),
         ("include.schema.changes", "false".to_string()),
         ("snapshot.mode", mode.to_string()),
+        // Debezium's default Kafka schema history, one topic per table: the decode-only run
+        // (table `t`) recovers from the history the end-to-end connector recorded before the
+        // load, which covers the binlog range it reads.
+        (
+            "schema.history.internal.kafka.topic",
+            format!("schema-history.{db}.{table}"),
+        ),
+        (
+            "schema.history.internal.kafka.bootstrap.servers",
+            settings.bootstrap.clone(),
+        ),
+        (
+            "schema.history.internal.store.only.captured.databases.ddl",
+            "true".to_string(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
+    .chain(extra_connector_settings())
     .collect()
+}
+
+/// `STRAIT_BENCH_MYSQL_CONNECTOR="key=value,key=value"`: settings added to every connector of
+/// the run (to compare `max.batch.size` or `max.queue.size` values, say).
+fn extra_connector_settings() -> Vec<(String, String)> {
+    std::env::var("STRAIT_BENCH_MYSQL_CONNECTOR")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -658,6 +773,8 @@ async fn snapshot(
     create_topic(broker, &topic).await?;
     let connector = format!("bench-mysql-snapshot-{}", settings.run_id);
     let config = connector_config(settings, &prefix, "s", "initial_only");
+    let idle_rss_kb = proc_status_kb(worker.pid(), "VmRSS")?;
+    let broker_cpu = BrokerCpu::start(settings);
     let sampler = RssSampler::start(worker.pid());
     let cpu_before = proc_cpu_seconds(worker.pid())?;
     let started = Instant::now();
@@ -675,6 +792,7 @@ async fn snapshot(
     .end;
     let seconds = started.elapsed().as_secs_f64();
     let cpu_seconds = proc_cpu_seconds(worker.pid())? - cpu_before;
+    let broker_cpu_seconds = broker_cpu.stop();
     let (peak_rss_kb, _) = sampler.stop();
     let hwm_kb = proc_status_kb(worker.pid(), "VmHWM")?;
     if hw != rows as i64 {
@@ -713,6 +831,8 @@ async fn snapshot(
             peak_rss_kb,
             hwm_kb,
             cpu_seconds,
+            idle_rss_kb,
+            broker_cpu_seconds,
         },
         select_seconds,
     })
@@ -735,7 +855,9 @@ impl ConnectorContext for NoWorker {
 /// Starts the connector's task in process at `start` and polls until `n` records; returns the
 /// seconds from `start` until then and until the first record.
 async fn decode_only(settings: &Settings, start: &Position, n: usize) -> Result<(f64, f64)> {
-    let prefix = format!("bd{}", settings.run_id);
+    // The end-to-end connector's server name: its schema history (recorded before the load,
+    // covering the table's definition) is recovered for this server only.
+    let prefix = format!("bs{}", settings.run_id);
     // `initial` with a committed offset streams from it.
     let config = connector_config(settings, &prefix, "t", "initial");
     let PluginFactory::Source(make) = strait_connectors::mysql::plugin().factory else {
@@ -756,7 +878,10 @@ async fn decode_only(settings: &Settings, start: &Position, n: usize) -> Result<
     let name = "bench-decode";
     let store = Arc::new(MemoryOffsetStore::new());
     let partition: OffsetMap = json_map(json!({ "server": prefix }))?;
-    let offset: OffsetMap = json_map(json!({ "file": start.file, "pos": start.pos }))?;
+    let mut offset: OffsetMap = json_map(json!({ "file": start.file, "pos": start.pos }))?;
+    if let Some(gtids) = &start.gtids {
+        offset.insert("gtids".to_string(), Json::String(gtids.clone()));
+    }
     store
         .put(name, vec![(partition, Some(offset))])
         .await
@@ -918,6 +1043,8 @@ fn run_topics(settings: &Settings) -> Vec<String> {
         .collect();
     topics.push(format!("bs{id}.{db}.t"));
     topics.push(format!("bn{id}.{db}.s"));
+    topics.push(format!("schema-history.{db}.t"));
+    topics.push(format!("schema-history.{db}.s"));
     topics
 }
 

@@ -23,7 +23,7 @@ pub use kafka::{
     connect_broker, create_topic, delete_topics, high_watermark, last_value, wait_for_records,
     Progress,
 };
-pub use procfs::{own_cpu_seconds, proc_cpu_seconds, proc_status_kb, RssSampler};
+pub use procfs::{listening_pid, own_cpu_seconds, proc_cpu_seconds, proc_status_kb, RssSampler};
 pub use rest::Rest;
 pub use worker::{free_port, wait_for_rest, write_worker_properties, Worker};
 

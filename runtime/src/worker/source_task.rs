@@ -14,14 +14,20 @@
 //! polling until resumed.
 //!
 //! Hot path notes: the per-record work is the transformation chain (skipped when empty), one
-//! call per converter, and one `ProduceRecord`; config lookups happen once at start.
+//! call per converter, and one `ProduceRecord`; config lookups happen once at start. Headers
+//! that repeat from record to record (Debezium's `__debezium.context.*` headers are the same
+//! on every record of a task) are converted once: [`HeaderCache`] keeps the bytes of the last
+//! conversion at each header position and reuses them while topic, key, schema and a scalar
+//! value are unchanged, which a converter (a function of exactly those inputs) cannot tell
+//! apart from converting again.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use strait_api::{
-    ConnectError, Converter, HeaderConverter, OffsetMap, RecordMetadata, SourceRecord, SourceTask,
-    SourceTaskContext,
+    ConnectError, Converter, Header, HeaderConverter, OffsetMap, RecordMetadata, Schema,
+    SourceRecord, SourceTask, SourceTaskContext, Value,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -101,11 +107,70 @@ struct Pending {
 /// One destination partition of a batch and the records for it, in order.
 type Send = ((String, i32), Vec<ProduceRecord>);
 
-/// A batch being produced in the background; the handle yields, per destination index, the
-/// offsets the broker assigned.
+/// Per destination index of a batch, the destination and the offsets the broker assigned.
+type Acked = Vec<(usize, (String, i32), Vec<i64>)>;
+
+/// A batch being produced in the background; the handle yields its [`Acked`] offsets.
 struct InFlight {
     pending: Vec<Pending>,
-    handle: JoinHandle<Result<Vec<(usize, (String, i32), Vec<i64>)>, KafkaError>>,
+    handle: JoinHandle<Result<Acked, KafkaError>>,
+}
+
+/// The last converted header at each header position of a record, reused while its inputs
+/// repeat.
+#[derive(Default)]
+struct HeaderCache {
+    /// The topic the slots were converted for (header converters may depend on it).
+    topic: String,
+    slots: Vec<Option<CachedHeader>>,
+}
+
+struct CachedHeader {
+    key: String,
+    /// Held so the schema's identity stays unique while cached.
+    schema: Option<Schema>,
+    value: Value,
+    bytes: Option<Bytes>,
+}
+
+impl HeaderCache {
+    /// Starts a record of `topic`: what was converted for another topic is forgotten.
+    fn record(&mut self, topic: &str) {
+        if self.topic != topic {
+            self.slots.clear();
+            topic.clone_into(&mut self.topic);
+        }
+    }
+
+    /// The bytes converted earlier for header `index`, if its inputs are the same.
+    fn get(&self, index: usize, header: &Header) -> Option<Option<Bytes>> {
+        let c = self.slots.get(index)?.as_ref()?;
+        let same_schema = match (&c.schema, &header.schema) {
+            (Some(a), Some(b)) => a.ptr_eq(b),
+            (None, None) => true,
+            _ => false,
+        };
+        (same_schema && c.key == header.key && c.value == header.value).then(|| c.bytes.clone())
+    }
+
+    /// Remembers a conversion; only scalar values, whose comparison is cheap.
+    fn put(&mut self, index: usize, header: &Header, bytes: &Option<Bytes>) {
+        if matches!(
+            header.value,
+            Value::Struct(_) | Value::Array(_) | Value::Map(_)
+        ) {
+            return;
+        }
+        if self.slots.len() <= index {
+            self.slots.resize_with(index + 1, || None);
+        }
+        self.slots[index] = Some(CachedHeader {
+            key: header.key.clone(),
+            schema: header.schema.clone(),
+            value: header.value.clone(),
+            bytes: bytes.clone(),
+        });
+    }
 }
 
 /// Committable offsets per source partition, in first-seen order.
@@ -175,6 +240,7 @@ impl SourceTaskRunner {
         }
         tracing::info!(task = %self.id, "task started");
         let mut buffer = OffsetBuffer::default();
+        let mut header_cache = HeaderCache::default();
         let mut in_flight: Option<InFlight> = None;
         let mut last_flush = Instant::now();
         let mut poll_backoff = Duration::from_millis(100);
@@ -220,7 +286,7 @@ impl SourceTaskRunner {
                 Err(e) => return Err(e),
             };
             if !batch.is_empty() {
-                let (pending, sends) = self.prepare(batch).await?;
+                let (pending, sends) = self.prepare(batch, &mut header_cache).await?;
                 self.complete(&mut in_flight, &mut buffer).await?;
                 let broker = self.producer.broker();
                 let handle = tokio::spawn(async move {
@@ -271,6 +337,7 @@ impl SourceTaskRunner {
     async fn prepare(
         &mut self,
         batch: Vec<SourceRecord>,
+        header_cache: &mut HeaderCache,
     ) -> Result<(Vec<Pending>, Vec<Send>), ConnectError> {
         let now = chrono::Utc::now().timestamp_millis();
         let task_name = self.id.to_string();
@@ -302,8 +369,15 @@ impl SourceTaskRunner {
                 None
             };
             let record = transformed.as_ref().unwrap_or(&original);
-            let Some(produce) =
-                convert(&self.converters, &self.policy, &task_name, record, now).await?
+            let Some(produce) = convert(
+                &self.converters,
+                &self.policy,
+                &task_name,
+                record,
+                now,
+                header_cache,
+            )
+            .await?
             else {
                 pending.push(Pending {
                     original,
@@ -435,6 +509,7 @@ async fn convert(
     task: &str,
     record: &SourceRecord,
     now: i64,
+    header_cache: &mut HeaderCache,
 ) -> Result<Option<ProduceRecord>, ConnectError> {
     let topic = record.topic.as_str();
     let key = match policy
@@ -458,7 +533,14 @@ async fn convert(
         Outcome::Skipped => return Ok(None),
     };
     let mut headers = Vec::with_capacity(record.headers.len());
-    for h in &record.headers {
+    if !record.headers.is_empty() {
+        header_cache.record(topic);
+    }
+    for (index, h) in record.headers.iter().enumerate() {
+        if let Some(bytes) = header_cache.get(index, h) {
+            headers.push((h.key.clone(), bytes));
+            continue;
+        }
         match policy
             .run(task, Stage::HeaderConverter, record, || {
                 conv.header
@@ -466,7 +548,11 @@ async fn convert(
             })
             .await?
         {
-            Outcome::Done(bytes) => headers.push((h.key.clone(), bytes.map(Into::into))),
+            Outcome::Done(bytes) => {
+                let bytes: Option<Bytes> = bytes.map(Into::into);
+                header_cache.put(index, h, &bytes);
+                headers.push((h.key.clone(), bytes));
+            }
             Outcome::Skipped => return Ok(None),
         }
     }
@@ -488,4 +574,58 @@ async fn convert(
         headers,
         timestamp_ms,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(key: &str, schema: Option<Schema>, value: Value) -> Header {
+        Header {
+            key: key.to_string(),
+            schema,
+            value,
+        }
+    }
+
+    #[test]
+    fn header_cache_reuses_bytes_only_for_the_same_inputs() {
+        let string = Schema::string();
+        let h = header("a", Some(string.clone()), Value::String("x".into()));
+        let bytes = Some(Bytes::from_static(b"converted"));
+        let mut cache = HeaderCache::default();
+        cache.record("t1");
+        assert_eq!(cache.get(0, &h), None);
+        cache.put(0, &h, &bytes);
+        assert_eq!(cache.get(0, &h), Some(bytes.clone()));
+        // Another position, key, value or schema allocation is a miss.
+        assert_eq!(cache.get(1, &h), None);
+        let other_key = header("b", Some(string.clone()), Value::String("x".into()));
+        assert_eq!(cache.get(0, &other_key), None);
+        let other_value = header("a", Some(string.clone()), Value::String("y".into()));
+        assert_eq!(cache.get(0, &other_value), None);
+        let twin = strait_api::SchemaBuilder::new(strait_api::SchemaType::String).build();
+        let equal_schema = header("a", Some(twin), Value::String("x".into()));
+        assert_eq!(cache.get(0, &equal_schema), None);
+        let schemaless = header("a", None, Value::String("x".into()));
+        assert_eq!(cache.get(0, &schemaless), None);
+        // Same topic keeps the entry; another topic forgets it.
+        cache.record("t1");
+        assert_eq!(cache.get(0, &h), Some(bytes.clone()));
+        cache.record("t2");
+        assert_eq!(cache.get(0, &h), None);
+        // Tombstone-like null bytes are cached too; struct values are not.
+        cache.put(0, &schemaless, &None);
+        assert_eq!(cache.get(0, &schemaless), Some(None));
+        let s = strait_api::SchemaBuilder::struct_()
+            .field("f", Schema::int32())
+            .build();
+        let structured = header(
+            "k",
+            Some(s.clone()),
+            Value::Struct(strait_api::Struct::new(s)),
+        );
+        cache.put(1, &structured, &bytes);
+        assert_eq!(cache.get(1, &structured), None);
+    }
 }

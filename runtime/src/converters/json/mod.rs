@@ -40,7 +40,9 @@ pub struct JsonConverter {
     config: JsonConverterConfig,
     encoder: Encoder,
     schema_cache: Mutex<SchemaCache>,
-    /// The size of the last record written, to allocate each output once.
+    /// The size of the last record written, to allocate each output once: outputs get an
+    /// eighth more room than that, so a slightly longer record does not double its buffer (the
+    /// buffer becomes the Kafka record, capacity and all, and lives until it is acknowledged).
     size_hint: AtomicUsize,
 }
 
@@ -107,7 +109,8 @@ impl JsonConverter {
     /// # Errors
     /// A data error naming the field path when the value does not match its schema.
     pub fn serialize(&self, schema: Option<&Schema>, value: &Value) -> Result<Option<Vec<u8>>> {
-        let mut out = Vec::with_capacity(self.size_hint.load(Ordering::Relaxed));
+        let hint = self.size_hint.load(Ordering::Relaxed);
+        let mut out = Vec::with_capacity(hint + hint / 8);
         if self.serialize_into(&mut out, schema, value)? {
             self.size_hint.store(out.len(), Ordering::Relaxed);
             Ok(Some(out))
