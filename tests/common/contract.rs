@@ -43,7 +43,7 @@ use strait_api::{
 };
 use strait_runtime::chain::TransformationChain;
 use strait_runtime::converters::{JsonConverter, SimpleHeaderConverter};
-use strait_runtime::kafka::KafkaBroker;
+use strait_runtime::kafka::{CompressionType, KafkaBroker};
 use strait_runtime::storage::{
     ConnectorOffsetReader, MemoryOffsetStore, OffsetStore, StorageError,
 };
@@ -892,7 +892,12 @@ impl<'a> Harness<'a> {
                 value: Box::new(JsonConverter::default()),
                 header: Box::new(SimpleHeaderConverter),
             },
-            producer: TaskProducer::new(Arc::new(broker), TopicCreation::default(), true),
+            producer: TaskProducer::new(
+                Arc::new(broker),
+                TopicCreation::default(),
+                true,
+                CompressionType::None,
+            ),
             offsets: store.clone(),
             policy: ErrorPolicy::default(),
             flush_interval: FLUSH_INTERVAL,

@@ -94,19 +94,31 @@ impl Worker {
     /// A distributed worker on fresh internal topics named after `prefix`, started and
     /// answering `GET /health`.
     pub fn distributed(prefix: &str) -> Worker {
+        Self::distributed_with(prefix, &[])
+    }
+
+    /// A distributed worker like [`Worker::distributed`] with extra worker properties.
+    pub fn distributed_with(prefix: &str, extra: &[(&str, &str)]) -> Worker {
         let internal = InternalTopics {
             group_id: unique_name(&format!("{prefix}_group")),
             config: unique_name(&format!("{prefix}_configs")),
             offsets: unique_name(&format!("{prefix}_offsets")),
             status: unique_name(&format!("{prefix}_status")),
         };
-        Self::distributed_on(&internal)
+        Self::distributed_on_with(&internal, extra)
     }
 
     /// Another distributed worker process on existing internal topics (a restarted or second
     /// worker of the same Connect cluster), with its own directory and port.
     pub fn distributed_on(internal: &InternalTopics) -> Worker {
+        Self::distributed_on_with(internal, &[])
+    }
+
+    fn distributed_on_with(internal: &InternalTopics, extra: &[(&str, &str)]) -> Worker {
         let mut props = base_properties();
+        for (k, v) in extra {
+            props.insert(k.to_string(), v.to_string());
+        }
         for (k, v) in [
             ("group.id", internal.group_id.as_str()),
             ("config.storage.topic", &internal.config),

@@ -231,3 +231,29 @@ def test_file_source_lifecycle(strait_worker, reader, tmp_path):
         client.get_connector_status(name)
     assert gone.value.response.status_code == 404
     assert client.list_connectors() == []
+
+
+@pytest.mark.parametrize("codec", ["gzip", "snappy", "lz4", "zstd"])
+def test_compressed_batches_decode_in_librdkafka(strait_worker, reader, tmp_path, codec):
+    """`producer.override.compression.type`: the batches Strait compresses (kafka-protocol's
+    codecs) must decode in librdkafka, an independent client, to the same bytes."""
+    client = KafkaConnect(url=strait_worker.url)
+    name = unique_name(f"py-{codec}-source")
+    topic = unique_name(f"py-{codec}-lines")
+    source = tmp_path / f"{codec}.txt"
+    lines = FIRST_LINES + [f"{codec} line {i} " + "repeat " * (i % 9) for i in range(200)]
+    append_lines(source, lines)
+    config = {
+        "connector.class": FILE_STREAM_SOURCE,
+        "tasks.max": "1",
+        "file": str(source),
+        "topic": topic,
+        "topic.creation.default.partitions": "1",
+        "topic.creation.default.replication.factor": "1",
+        "producer.override.compression.type": codec,
+    }
+    client.create_connector({"name": name, "config": config})
+    records = reader(topic)
+    records.wait_for_count(len(lines))
+    records.poll_for(0.5)
+    assert records.values() == [json_envelope(line) for line in lines]

@@ -27,7 +27,7 @@ use crate::admin;
 use crate::cluster::{Cluster, TopicMetadata};
 use crate::connection::ConnectionSettings;
 use crate::record_batch::{self, EncodeError};
-use crate::{Broker, ConsumedRecord, KafkaError, ProduceRecord, TopicSpec};
+use crate::{Broker, CompressionType, ConsumedRecord, KafkaError, ProduceRecord, TopicSpec};
 
 /// Tunables of [`KafkaBroker`]; the defaults suit a Connect worker.
 #[derive(Clone, Debug)]
@@ -395,11 +395,12 @@ impl Broker for KafkaBroker {
     /// Sends the records as one batch, or as several in order when they exceed
     /// [`KafkaClientConfig::max_batch_bytes`]; if a later batch fails, the earlier ones stay
     /// written (a retry by the caller duplicates them: at-least-once, as in Kafka Connect).
-    async fn produce(
+    async fn produce_compressed(
         &self,
         topic: &str,
         partition: i32,
         records: Vec<ProduceRecord>,
+        compression: CompressionType,
     ) -> Result<Vec<i64>, KafkaError> {
         // Every record is checked before the first batch is sent.
         let mut records =
@@ -412,6 +413,7 @@ impl Broker for KafkaBroker {
                 &mut buf,
                 &mut records[start..],
                 self.config.max_batch_bytes,
+                compression,
             )
             .map_err(|e| unencodable(topic, partition, e))?;
             let batch = buf.split().freeze();

@@ -9,7 +9,7 @@
 //!   correlation ids, ApiVersions negotiation, `TCP_NODELAY`);
 //! - `cluster`: metadata, partition leaders, the controller, reconnects;
 //! - `record_batch`: an adapter over kafka-protocol's record batch codec (fetch framing;
-//!   repeated header keys refused);
+//!   repeated header keys refused), compressed with the producer's [`CompressionType`];
 //! - `admin`: CreateTopics with configs and DescribeConfigs;
 //! - `client`: the [`Broker`] operations with bounded retries;
 //! - [`partitioner`]: the Java producer's partition for a keyed record.
@@ -22,9 +22,10 @@
 //! Metadata requests always allow topic auto-creation; and it cannot send topic configs. The
 //! pieces it would have saved (framing and routing) are the small part of a client.
 //!
-//! Not supported (yet): repeated header keys in produced records, TLS and SASL, produce compression (fetched batches in any codec are
-//! read), idempotent or transactional produce, `read_committed` reads (aborted transactional
-//! records are returned; control batches are skipped), quota throttling hints, and clusters whose
+//! Not supported (yet): repeated header keys in produced records, TLS and SASL, compression
+//! levels (each codec runs at `kafka-protocol`'s level, see [`CompressionType`]), idempotent or
+//! transactional produce, `read_committed` reads (aborted transactional records are returned;
+//! control batches are skipped), quota throttling hints, and clusters whose
 //! advertised listeners differ from the addresses this process can reach. Multi-broker routing
 //! (leaders, controller) is implemented but only exercised against single-node tansu.
 //!
@@ -40,12 +41,14 @@ pub use bytes::Bytes;
 mod admin;
 mod client;
 mod cluster;
+mod compression;
 mod connection;
 mod error;
 pub mod partitioner;
 mod record_batch;
 
 pub use client::{KafkaBroker, KafkaClientConfig};
+pub use compression::CompressionType;
 pub use error::KafkaError;
 
 /// A record to produce.
@@ -70,6 +73,8 @@ pub struct ConsumedRecord {
     pub value: Option<Vec<u8>>,
     pub headers: Vec<(String, Option<Vec<u8>>)>,
     pub timestamp_ms: i64,
+    /// The codec of the batch the record was read from.
+    pub compression: CompressionType,
 }
 
 /// A topic to create.
@@ -87,12 +92,26 @@ pub struct TopicSpec {
 /// What the worker needs from a Kafka-compatible broker.
 #[async_trait]
 pub trait Broker: Send + Sync {
-    /// Appends records to one partition, in order; returns the offset of each record.
+    /// Appends records to one partition, in order, uncompressed; returns the offset of each
+    /// record.
     async fn produce(
         &self,
         topic: &str,
         partition: i32,
         records: Vec<ProduceRecord>,
+    ) -> Result<Vec<i64>, KafkaError> {
+        self.produce_compressed(topic, partition, records, CompressionType::None)
+            .await
+    }
+
+    /// Appends records to one partition, in order, in batches compressed with `compression`;
+    /// returns the offset of each record.
+    async fn produce_compressed(
+        &self,
+        topic: &str,
+        partition: i32,
+        records: Vec<ProduceRecord>,
+        compression: CompressionType,
     ) -> Result<Vec<i64>, KafkaError>;
 
     /// Reads `partition` from offset `from` up to the high watermark observed when the read

@@ -34,11 +34,11 @@ use kafka_protocol::indexmap::map::Entry;
 use kafka_protocol::indexmap::IndexMap;
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::records::{
-    Compression, Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions,
+    Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions,
     TimestampType, NO_PARTITION_LEADER_EPOCH, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE,
 };
 
-use crate::{ConsumedRecord, ProduceRecord};
+use crate::{CompressionType, ConsumedRecord, ProduceRecord};
 
 /// Bytes of `baseOffset i64 | batchLength i32`, the log's framing around every batch.
 const LOG_OVERHEAD: usize = 12;
@@ -56,10 +56,6 @@ const RECORD_OVERHEAD_BOUND: usize = 5 + 1 + 10 + 5 + 5 + 5 + 5;
 /// Most bytes a header can take besides its key and value: two length varints.
 const HEADER_OVERHEAD_BOUND: usize = 5 + 5;
 
-const ENCODE_OPTIONS: RecordEncodeOptions = RecordEncodeOptions {
-    version: 2,
-    compression: Compression::None,
-};
 
 /// Why records could not be encoded.
 #[derive(Debug, PartialEq, Eq)]
@@ -152,8 +148,9 @@ fn to_record(index: usize, record: ProduceRecord) -> Result<Record, EncodeError>
     Ok(record)
 }
 
-/// Encodes as many of `records` as fit in `max_bytes` (but at least one) as one uncompressed
-/// batch appended to `buf`; returns how many were encoded.
+/// Encodes as many of `records` as fit in `max_bytes` (but at least one; measured before
+/// compression) as one batch compressed with `compression`, appended to `buf`; returns how many
+/// were encoded.
 ///
 /// The batch's base offset is `0` (the broker assigns offsets), and its base sequence `-1`.
 /// `kafka-protocol` derives the base sequence from the first record's `sequence` and starts a new
@@ -163,6 +160,7 @@ pub(crate) fn encode_batch(
     buf: &mut BytesMut,
     records: &mut [Record],
     max_bytes: usize,
+    compression: CompressionType,
 ) -> Result<usize, EncodeError> {
     // A batch's length is an `i32`; [`to_records`] made sure any one record fits.
     let limit = max_bytes.min(i32::MAX as usize);
@@ -183,7 +181,11 @@ pub(crate) fn encode_batch(
         return Ok(0);
     }
     buf.reserve(total);
-    RecordBatchEncoder::encode(buf, &records[..count], &ENCODE_OPTIONS).map_err(|e| {
+    let options = RecordEncodeOptions {
+        version: 2,
+        compression: compression.codec(),
+    };
+    RecordBatchEncoder::encode(buf, &records[..count], &options).map_err(|e| {
         EncodeError::Codec {
             message: format!("{e:#}"),
         }
@@ -282,6 +284,7 @@ fn decode_batch(
 
     let set = RecordBatchDecoder::decode(&mut batch.clone()).map_err(|e| format!("{e:#}"))?;
     let max_timestamp = read_i64(&batch, MAX_TIMESTAMP);
+    let compression = CompressionType::from_codec(set.compression);
     out.reserve(set.records.len());
     for record in set.records {
         // Control records (transaction markers) are never shown to consumers.
@@ -302,6 +305,7 @@ fn decode_batch(
                 TimestampType::LogAppend => max_timestamp,
                 TimestampType::Creation => record.timestamp,
             },
+            compression,
         });
     }
     Ok(next_offset(&batch))
@@ -324,6 +328,7 @@ fn read_i64(bytes: &[u8], range: Range<usize>) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kafka_protocol::records::Compression;
     use proptest::prelude::*;
 
     fn record(key: &str, value: &str, ts: i64) -> ProduceRecord {
@@ -339,7 +344,7 @@ mod tests {
     fn batch(records: Vec<ProduceRecord>, base: i64) -> BytesMut {
         let mut records = to_records(records).unwrap();
         let mut buf = BytesMut::new();
-        let n = encode_batch(&mut buf, &mut records, usize::MAX).unwrap();
+        let n = encode_batch(&mut buf, &mut records, usize::MAX, CompressionType::None).unwrap();
         assert_eq!(n, records.len());
         buf[0..8].copy_from_slice(&base.to_be_bytes());
         buf
@@ -368,7 +373,7 @@ mod tests {
         ])
         .unwrap();
         let mut buf = BytesMut::new();
-        assert_eq!(encode_batch(&mut buf, &mut records, usize::MAX), Ok(2));
+        assert_eq!(encode_batch(&mut buf, &mut records, usize::MAX, CompressionType::None), Ok(2));
 
         let field = |range: Range<usize>| {
             let mut v = 0i64;
@@ -433,6 +438,7 @@ mod tests {
                 value: Some(Vec::new()),
                 headers: header_vecs(&records[0].headers),
                 timestamp_ms: 1_700_000_000_123,
+                compression: CompressionType::None,
             }]
         );
     }
@@ -475,13 +481,13 @@ mod tests {
             .collect();
         let mut records = to_records(records).unwrap();
         let mut buf = BytesMut::new();
-        let n = encode_batch(&mut buf, &mut records, 500).unwrap();
+        let n = encode_batch(&mut buf, &mut records, 500, CompressionType::None).unwrap();
         assert!(n > 1 && n < 10, "{n} records in 500 bytes");
         assert!(buf.len() <= 500, "{} bytes", buf.len());
 
         // The rest start a batch of their own, at offset delta 0.
         let mut rest = BytesMut::new();
-        let m = encode_batch(&mut rest, &mut records[n..], 10).unwrap();
+        let m = encode_batch(&mut rest, &mut records[n..], 10, CompressionType::None).unwrap();
         assert_eq!(m, 1);
         let mut out = Vec::new();
         decode_batches(rest.freeze(), 0, i64::MAX, &mut out).unwrap();
@@ -533,7 +539,7 @@ mod tests {
         let mut records = to_records(vec![record("k", "v", 1)]).unwrap();
         records[0].control = true;
         let mut buf = BytesMut::new();
-        encode_batch(&mut buf, &mut records, usize::MAX).unwrap();
+        encode_batch(&mut buf, &mut records, usize::MAX, CompressionType::None).unwrap();
         buf[0..8].copy_from_slice(&7i64.to_be_bytes());
         buf.extend_from_slice(&batch(vec![record("k", "after", 2)], 8));
         let mut out = Vec::new();
@@ -624,8 +630,43 @@ mod tests {
                 assert_eq!(got.value, vecs(&want.value), "{compression:?}");
                 assert_eq!(got.headers, header_vecs(&want.headers), "{compression:?}");
                 assert_eq!(got.timestamp_ms, want.timestamp_ms, "{compression:?}");
+                assert_eq!(got.compression.codec(), compression);
             }
             assert_eq!(out[0].offset, 51);
+        }
+    }
+
+    /// Batches we compress carry the codec in their attributes and decode to the same records.
+    #[test]
+    fn encodes_compressed_batches_in_every_codec() {
+        let records: Vec<_> = (0..50)
+            .map(|i| ProduceRecord {
+                key: Some(format!("key-{i}").into_bytes().into()),
+                value: Some(format!("{{\"schema\":{{}},\"payload\":{i}}}").repeat(40).into_bytes().into()),
+                headers: vec![("h".into(), Some(Bytes::from_static(b"v")))],
+                timestamp_ms: 7000 + i,
+            })
+            .collect();
+        let mut plain = BytesMut::new();
+        let mut encoded = to_records(records.clone()).unwrap();
+        encode_batch(&mut plain, &mut encoded, usize::MAX, CompressionType::None).unwrap();
+        for compression in CompressionType::ALL {
+            let mut encoded = to_records(records.clone()).unwrap();
+            let mut buf = BytesMut::new();
+            let n = encode_batch(&mut buf, &mut encoded, usize::MAX, compression).unwrap();
+            assert_eq!(n, records.len());
+            // Attributes (i16 at byte 21): the low three bits are the codec.
+            assert_eq!(i32::from(buf[22] & 0x07), compression.codec() as i32);
+            if compression != CompressionType::None {
+                assert!(buf.len() < plain.len() / 4, "{compression}: {} bytes", buf.len());
+            }
+            let mut out = Vec::new();
+            decode_batches(buf.freeze(), 0, i64::MAX, &mut out).unwrap();
+            assert_eq!(out.len(), records.len(), "{compression}");
+            for (got, want) in out.iter().zip(&records) {
+                assert_eq!(got.value, vecs(&want.value), "{compression}");
+                assert_eq!(got.compression, compression);
+            }
         }
     }
 
@@ -669,7 +710,7 @@ mod tests {
             let mut start = 0;
             while start < encoded.len() {
                 let mut batch = BytesMut::new();
-                let n = encode_batch(&mut batch, &mut encoded[start..], max_bytes).unwrap();
+                let n = encode_batch(&mut batch, &mut encoded[start..], max_bytes, CompressionType::None).unwrap();
                 prop_assert!(n >= 1);
                 prop_assert!(n == 1 || batch.len() <= max_bytes);
                 batch[0..8].copy_from_slice(&(start as i64).to_be_bytes());

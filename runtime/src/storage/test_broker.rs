@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::kafka::{Broker, ConsumedRecord, KafkaError, ProduceRecord, TopicSpec};
+use crate::kafka::{Broker, CompressionType, ConsumedRecord, KafkaError, ProduceRecord, TopicSpec};
 
 #[derive(Default)]
 struct Topic {
@@ -43,6 +43,7 @@ impl FakeBroker {
             value: value.map(<[u8]>::to_vec),
             headers: Vec::new(),
             timestamp_ms: 0,
+            compression: CompressionType::None,
         });
     }
 
@@ -76,11 +77,12 @@ fn missing(topic: &str) -> KafkaError {
 
 #[async_trait]
 impl Broker for FakeBroker {
-    async fn produce(
+    async fn produce_compressed(
         &self,
         topic: &str,
         partition: i32,
         records: Vec<ProduceRecord>,
+        compression: CompressionType,
     ) -> Result<Vec<i64>, KafkaError> {
         let mut topics = self.topics.lock().unwrap();
         let t = topics.get_mut(topic).ok_or_else(|| missing(topic))?;
@@ -102,6 +104,7 @@ impl Broker for FakeBroker {
                     .map(|(k, v)| (k, v.map(|b| b.to_vec())))
                     .collect(),
                 timestamp_ms: r.timestamp_ms,
+                compression,
             });
         }
         Ok(offsets)

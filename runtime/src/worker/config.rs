@@ -12,6 +12,9 @@ use std::collections::BTreeMap;
 use strait_api::config::{ConfigDef, ConfigKey, ConfigMap, ConfigType, Importance, Validator};
 use strait_api::ConnectError;
 
+use super::client_overrides::{parse_compression, OverridePolicy};
+use crate::kafka::CompressionType;
+
 /// Standalone or distributed, as chosen on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WorkerMode {
@@ -71,12 +74,17 @@ pub struct WorkerConfig {
     pub topic_tracking_allow_reset: bool,
     /// Producer settings Strait honours (`producer.` prefix stripped).
     pub producer: ProducerConfig,
+    /// `connector.client.config.override.policy`: the `producer.override.*` keys connectors may
+    /// set.
+    pub client_override_policy: OverridePolicy,
 }
 
-/// The producer overrides Strait implements.
+/// The producer settings Strait implements (`producer.*` worker keys).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProducerConfig {
     pub client_id: Option<String>,
+    /// `producer.compression.type`, `none` by default like Kafka's producer.
+    pub compression: CompressionType,
 }
 
 /// Keys Kafka accepts that have no meaning for a Strait worker: accepted with a warning.
@@ -88,7 +96,6 @@ const NO_EFFECT_KEYS: &[&str] = &[
     "metrics.sample.window.ms",
     "metrics.recording.level",
     "auto.include.jmx.reporter",
-    "connector.client.config.override.policy",
     "client.dns.lookup",
     "metadata.max.age.ms",
     "scheduled.rebalance.max.delay.ms",
@@ -139,7 +146,7 @@ const UNSUPPORTED_PREFIXES: &[(&str, &str)] = &[
     ("admin.", "admin client overrides are not supported yet"),
 ];
 
-const PRODUCER_SUPPORTED: &[&str] = &["client.id"];
+const PRODUCER_SUPPORTED: &[&str] = &["client.id", "compression.type"];
 
 fn worker_def(mode: WorkerMode) -> ConfigDef {
     use ConfigType::*;
@@ -372,6 +379,17 @@ impl WorkerConfig {
                 .unwrap_or(true),
             producer: ProducerConfig {
                 client_id: props.get("producer.client.id").cloned(),
+                compression: match props.get("producer.compression.type") {
+                    Some(v) => parse_compression("producer.compression.type", v)
+                        .map_err(|m| ConnectError::config("producer.compression.type", m))?,
+                    None => CompressionType::None,
+                },
+            },
+            client_override_policy: match props.get("connector.client.config.override.policy") {
+                Some(v) => OverridePolicy::parse(v).map_err(|m| {
+                    ConnectError::config("connector.client.config.override.policy", m)
+                })?,
+                None => OverridePolicy::All,
             },
         })
     }
@@ -471,6 +489,35 @@ mod tests {
             ("ssl.truststore.location", "/x"),
             ("producer.linger.ms", "5"),
             ("exactly.once.source.support", "enabled"),
+        ] {
+            let mut p = distributed();
+            p.insert(k.to_string(), v.to_string());
+            let err = WorkerConfig::parse(WorkerMode::Distributed, &p).unwrap_err();
+            assert!(err.to_string().contains(k), "{k}: {err}");
+        }
+    }
+
+    #[test]
+    fn producer_compression_and_the_override_policy() {
+        let c = WorkerConfig::parse(WorkerMode::Distributed, &distributed()).unwrap();
+        assert_eq!(c.producer.compression, CompressionType::None);
+        assert_eq!(c.client_override_policy, OverridePolicy::All);
+
+        let mut p = distributed();
+        p.insert("producer.compression.type".into(), "zstd".into());
+        p.insert(
+            "connector.client.config.override.policy".into(),
+            "org.apache.kafka.connect.connector.policy.NoneConnectorClientConfigOverridePolicy"
+                .into(),
+        );
+        let c = WorkerConfig::parse(WorkerMode::Distributed, &p).unwrap();
+        assert_eq!(c.producer.compression, CompressionType::Zstd);
+        assert_eq!(c.client_override_policy, OverridePolicy::None);
+
+        for (k, v) in [
+            ("producer.compression.type", "brotli"),
+            ("connector.client.config.override.policy", "Everything"),
+            ("producer.compression.zstd.level", "9"),
         ] {
             let mut p = distributed();
             p.insert(k.to_string(), v.to_string());

@@ -2,8 +2,8 @@
 //! `SourceConnectorConfig`), parsed once into [`ConnectorConfig`].
 //!
 //! Keys that would select behaviour Strait does not implement yet (a separate offsets topic,
-//! exactly-once source support, client overrides) are rejected with the key named instead of
-//! being silently ignored.
+//! exactly-once source support, admin client overrides) are rejected with the key named instead
+//! of being silently ignored. Producer overrides are [`super::client_overrides`]'s.
 
 use regex::Regex;
 use strait_api::config::{
@@ -53,10 +53,6 @@ pub fn common_def() -> ConfigDef {
 
 /// Prefixes of connector keys Strait rejects because it does not implement them yet.
 const UNSUPPORTED_PREFIXES: &[(&str, &str)] = &[
-    (
-        "producer.override.",
-        "producer overrides per connector are not supported by Strait yet",
-    ),
     (
         "consumer.override.",
         "consumer overrides are not used by source connectors",
@@ -239,7 +235,7 @@ mod tests {
     #[test]
     fn unsupported_keys_are_rejected() {
         for key in [
-            "producer.override.linger.ms",
+            "admin.override.retries",
             "offsets.storage.topic",
             "exactly.once.support",
         ] {

@@ -6,8 +6,10 @@
 //! - [`producer`] chooses partitions and creates topics (KIP-158 rules in [`topic_creation`]).
 //! - [`errors`] applies `errors.tolerance` and retries to each record stage.
 //! - [`config`] and [`connector_config`] are the worker and common connector keys;
+//!   [`client_overrides`] the per-connector producer settings and the policy allowing them;
 //!   [`properties`] reads Java `.properties` files.
 
+pub mod client_overrides;
 pub mod config;
 pub mod connector_config;
 pub mod converters;

@@ -13,7 +13,7 @@ use std::time::Duration;
 use strait_api::ConnectError;
 
 use super::topic_creation::TopicCreation;
-use crate::kafka::{partitioner, Broker, KafkaError, ProduceRecord};
+use crate::kafka::{partitioner, Broker, CompressionType, KafkaError, ProduceRecord};
 
 /// The broker side of one source task.
 pub struct TaskProducer {
@@ -22,17 +22,19 @@ pub struct TaskProducer {
     topic_creation_enable: bool,
     partitions: HashMap<String, i32>,
     sticky: HashMap<String, i32>,
+    compression: CompressionType,
 }
 
 /// A topic seen for the first time, for topic tracking.
 pub type NewTopic = String;
 
 impl TaskProducer {
-    /// A producer for one task.
+    /// A producer for one task, compressing its batches with `compression`.
     pub fn new(
         broker: Arc<dyn Broker>,
         topic_creation: TopicCreation,
         topic_creation_enable: bool,
+        compression: CompressionType,
     ) -> Self {
         Self {
             broker,
@@ -40,6 +42,7 @@ impl TaskProducer {
             topic_creation_enable,
             partitions: HashMap::new(),
             sticky: HashMap::new(),
+            compression,
         }
     }
 
@@ -127,9 +130,14 @@ impl TaskProducer {
     pub fn broker(&self) -> Arc<dyn Broker> {
         self.broker.clone()
     }
+
+    /// The codec batches are compressed with (`compression.type`).
+    pub fn compression(&self) -> CompressionType {
+        self.compression
+    }
 }
 
-/// Produces one partition's records, retrying retriable broker errors with backoff until
+/// Produces one partition's records compressed with `compression`, retrying retriable broker errors with backoff until
 /// `deadline` passes (the worker's producer retries "forever" like Kafka's
 /// `delivery.timeout.ms=Integer.MAX_VALUE`, bounded here by cancellation of the caller).
 ///
@@ -140,10 +148,14 @@ pub async fn produce_with_retry(
     topic: &str,
     partition: i32,
     records: Vec<ProduceRecord>,
+    compression: CompressionType,
 ) -> Result<Vec<i64>, KafkaError> {
     let mut delay = Duration::from_millis(100);
     loop {
-        match broker.produce(topic, partition, records.clone()).await {
+        match broker
+            .produce_compressed(topic, partition, records.clone(), compression)
+            .await
+        {
             Ok(offsets) => return Ok(offsets),
             Err(e) if e.is_retriable() => {
                 tracing::warn!(topic, partition, error = %e, "produce failed, retrying");

@@ -289,14 +289,21 @@ impl SourceTaskRunner {
                 let (pending, sends) = self.prepare(batch, &mut header_cache).await?;
                 self.complete(&mut in_flight, &mut buffer).await?;
                 let broker = self.producer.broker();
+                let compression = self.producer.compression();
                 let handle = tokio::spawn(async move {
                     let mut sets = tokio::task::JoinSet::new();
                     for (index, ((topic, partition), records)) in sends.into_iter().enumerate() {
                         let broker = broker.clone();
                         sets.spawn(async move {
                             let offsets =
-                                produce_with_retry(broker.as_ref(), &topic, partition, records)
-                                    .await?;
+                                produce_with_retry(
+                                    broker.as_ref(),
+                                    &topic,
+                                    partition,
+                                    records,
+                                    compression,
+                                )
+                                .await?;
                             Ok::<_, KafkaError>((index, (topic, partition), offsets))
                         });
                     }

@@ -458,6 +458,7 @@ mod tests {
                 value: value.map(|v| v.as_bytes().to_vec()),
                 headers: Vec::new(),
                 timestamp_ms: 0,
+                compression: Default::default(),
             };
             self.next += 1;
             self.state.apply(&record);

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::{ConnectorSlot, Connectors, Control, Inner, TaskHandle};
 use crate::chain::TransformationChain;
 use crate::storage::ConnectorOffsetReader;
+use crate::worker::client_overrides::ProducerOverrides;
 use crate::worker::connector_config::ConnectorConfig;
 use crate::worker::converters;
 use crate::worker::producer::TaskProducer;
@@ -200,10 +201,15 @@ impl Inner {
                 .1
                 .create_task(),
         };
+        let overrides =
+            ProducerOverrides::parse(&slot.stored.config, self.worker.client_override_policy)?;
         let producer = TaskProducer::new(
             self.broker.clone(),
             conn_cfg.topic_creation.clone(),
             self.worker.topic_creation_enable,
+            overrides
+                .compression
+                .unwrap_or(self.worker.producer.compression),
         );
         let cancel = CancellationToken::new();
         let (target_tx, target_rx) = watch::channel(initial);

@@ -55,7 +55,12 @@ impl WorkerHerder {
         initial_state: Option<TargetState>,
     ) -> Result<Created<ConnectorInfo>, ApiError> {
         validate_name(name).map_err(ApiError::bad_request)?;
-        let infos = validate(&self.inner.registry, &config).await?;
+        let infos = validate(
+            &self.inner.registry,
+            &config,
+            self.inner.worker.client_override_policy,
+        )
+        .await?;
         if infos.error_count > 0 {
             return Err(ApiError::bad_request(invalid_config_message(&infos)));
         }
@@ -668,7 +673,12 @@ impl Herder for WorkerHerder {
         _plugin: &str,
         config: ConfigMap,
     ) -> Result<ConfigInfos, ApiError> {
-        validate(&self.inner.registry, &config).await
+        validate(
+            &self.inner.registry,
+            &config,
+            self.inner.worker.client_override_policy,
+        )
+        .await
     }
 
     async fn loggers(&self) -> Result<BTreeMap<String, LoggerLevel>, ApiError> {

@@ -12,6 +12,7 @@ use strait_api::config::{ConfigInfo, ConfigInfos, ConfigKeyInfo, ConfigValue, Co
 use strait_api::{ConfigDef, ConfigMap, PluginKind, PluginRegistry};
 use strait_rest::ApiError;
 
+use crate::worker::client_overrides::{OverridePolicy, ProducerOverrides};
 use crate::worker::connector_config::{common_def, unsupported_keys};
 
 /// Kafka's `Map.toString()` of a config, used in "contains no connector type".
@@ -41,13 +42,14 @@ fn add_error(values: &mut Vec<ConfigValue>, key: &str, message: String) {
     }
 }
 
-/// Validates a full connector config.
+/// Validates a full connector config; `policy` is the worker's client override policy.
 ///
 /// # Errors
 /// 400 when the config names no connector class or an unknown one (Kafka 4's behaviour).
 pub async fn validate(
     registry: &PluginRegistry,
     config: &ConfigMap,
+    policy: OverridePolicy,
 ) -> Result<ConfigInfos, ApiError> {
     let class = config.get("connector.class").ok_or_else(|| {
         ApiError::bad_request(format!(
@@ -61,7 +63,10 @@ pub async fn validate(
 
     let common = common_def();
     let mut common_values = common.validate(config);
-    for (key, msg) in unsupported_keys(config) {
+    for (key, msg) in unsupported_keys(config)
+        .into_iter()
+        .chain(ProducerOverrides::errors(config, policy))
+    {
         add_error(&mut common_values, &key, msg);
     }
     for kind in ["key", "value", "header"] {
