@@ -217,11 +217,7 @@ impl Encoder {
         path: &Path<'_>,
     ) -> Result<()> {
         match self.decimal_format {
-            DecimalFormat::Numeric => {
-                use std::io::Write as _;
-                // Writing into a Vec cannot fail.
-                let _ = write!(out, "{d}");
-            }
+            DecimalFormat::Numeric => self.write_decimal_numeric(out, d),
             DecimalFormat::Base64 => {
                 let scale =
                     logical::decimal_scale(schema).map_err(|e| path.error(e.to_string()))?;
@@ -235,6 +231,13 @@ impl Encoder {
             }
         }
         Ok(())
+    }
+
+    /// Writes a Decimal as a JSON number (`BigDecimal.toString`).
+    pub fn write_decimal_numeric(&self, out: &mut Vec<u8>, d: &Decimal) {
+        use std::io::Write as _;
+        // Writing into a Vec cannot fail.
+        let _ = write!(out, "{d}");
     }
 
     fn write_array(

@@ -2,15 +2,17 @@
 //!
 //! The converter is split by direction because the two directions have different needs:
 //! [`encode`] streams Connect data straight into the output buffer (the per-record hot path of
-//! a source worker, no JSON tree), with schema JSON rendered once per schema and kept in a
-//! [`schema_cache::SchemaCache`]; [`parse`] and [`decode`] read bytes through a small JSON tree
-//! with Jackson's leniencies. [`write`] holds the Jackson-exact token writers and [`config`] the
+//! a source worker, no JSON tree); per schema, the envelope prefix (`{"schema":...,"payload":`)
+//! is rendered once and a [`plan::Plan`] records what `encode` would decide for each nested
+//! schema, both kept in a [`schema_cache::SchemaCache`]; [`parse`] and [`decode`] read bytes
+//! through a small JSON tree with Jackson's leniencies. [`write`] holds the Jackson-exact token writers and [`config`] the
 //! keys. The same type is registered as a `Converter` and as a `HeaderConverter`, as in Kafka.
 
 pub mod config;
 mod decode;
 mod encode;
 mod parse;
+mod plan;
 mod schema_cache;
 mod write;
 
@@ -25,6 +27,7 @@ use strait_api::{
 
 use self::config::{DecimalFormat, JsonConverterConfig};
 use self::encode::Encoder;
+use self::plan::Plan;
 use self::schema_cache::SchemaCache;
 use crate::converters::converter_type::ConverterType;
 use crate::converters::path::Path;
@@ -34,12 +37,19 @@ pub const CLASS: &str = "org.apache.kafka.connect.json.JsonConverter";
 
 const ENVELOPE_MESSAGE: &str = "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.";
 
+/// What the converter derives once per schema.
+struct Compiled {
+    /// `{"schema":<schema JSON>,"payload":` with schemas enabled, else empty.
+    prefix: Box<[u8]>,
+    plan: Plan,
+}
+
 /// Kafka's JsonConverter: Connect data as JSON, optionally in a `{"schema":..,"payload":..}`
 /// envelope.
 pub struct JsonConverter {
     config: JsonConverterConfig,
     encoder: Encoder,
-    schema_cache: Mutex<SchemaCache>,
+    schema_cache: Mutex<SchemaCache<Compiled>>,
     /// The size of the last record written, to allocate each output once: outputs get an
     /// eighth more room than that, so a slightly longer record does not double its buffer (the
     /// buffer becomes the Kafka record, capacity and all, and lives until it is acknowledged).
@@ -134,10 +144,24 @@ impl JsonConverter {
         if schema.is_none() && value.is_null() {
             return Ok(false);
         }
+        if let Some(s) = schema {
+            if let Some(compiled) = self.compiled(s)? {
+                out.reserve(compiled.prefix.len() + 1);
+                out.extend_from_slice(&compiled.prefix);
+                compiled
+                    .plan
+                    .write(&self.encoder, out, value, &Path::ROOT)?;
+                if self.config.schemas_enable {
+                    out.push(b'}');
+                }
+                return Ok(true);
+            }
+        }
+        // No schema, or caching disabled: render everything for this record.
         if self.config.schemas_enable {
             out.extend_from_slice(b"{\"schema\":");
             match schema {
-                Some(s) => self.write_cached_schema(out, s)?,
+                Some(s) => self.encoder.write_schema(out, s)?,
                 None => out.extend_from_slice(b"null"),
             }
             out.extend_from_slice(b",\"payload\":");
@@ -149,24 +173,38 @@ impl JsonConverter {
         Ok(true)
     }
 
-    fn write_cached_schema(&self, out: &mut Vec<u8>, schema: &Schema) -> Result<()> {
-        let cached = self
+    /// The cached prefix and plan of `schema`, derived on first use; `None` when caching is
+    /// disabled (`schemas.cache.size=0`).
+    ///
+    /// # Errors
+    /// A data error when the schema cannot be rendered (a default that does not match it).
+    fn compiled(&self, schema: &Schema) -> Result<Option<Arc<Compiled>>> {
+        let mut cache = self
             .schema_cache
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(schema);
-        if let Some(json) = cached {
-            out.extend_from_slice(&json);
-            return Ok(());
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(compiled) = cache.get(schema) {
+            return Ok(Some(compiled));
         }
-        let start = out.len();
-        self.encoder.write_schema(out, schema)?;
-        let json: Arc<[u8]> = Arc::from(&out[start..]);
+        if !cache.enabled() {
+            return Ok(None);
+        }
+        drop(cache);
+        let mut prefix = Vec::new();
+        if self.config.schemas_enable {
+            prefix.extend_from_slice(b"{\"schema\":");
+            self.encoder.write_schema(&mut prefix, schema)?;
+            prefix.extend_from_slice(b",\"payload\":");
+        }
+        let compiled = Arc::new(Compiled {
+            prefix: prefix.into_boxed_slice(),
+            plan: Plan::new(&self.encoder, schema),
+        });
         self.schema_cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .put(schema, json);
-        Ok(())
+            .put(schema, compiled.clone());
+        Ok(Some(compiled))
     }
 
     /// Deserializes bytes (`toConnectData`).

@@ -1,4 +1,5 @@
-//! Rendered schema JSON, cached per schema so repeated records skip rendering.
+//! What the converter derives from a schema (its rendered JSON and encoding plan), cached per
+//! schema so repeated records skip deriving it.
 //!
 //! Connectors attach the same `Arc`-backed [`Schema`] to every record of a table, so the cache
 //! is keyed by the schema's allocation ([`Schema::identity`]): a hit costs one hash lookup and a
@@ -10,34 +11,69 @@
 //! dropped; a hit in `old` moves the entry back to `young`.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use strait_api::Schema;
 
-struct Entry {
+struct Entry<T: ?Sized> {
     schema: Schema,
-    json: Arc<[u8]>,
+    json: Arc<T>,
 }
 
-/// A bounded cache from schema to its JSON rendering.
-pub struct SchemaCache {
-    young: HashMap<usize, Entry>,
-    old: HashMap<usize, Entry>,
+/// Hashes an allocation address: a multiply folded back onto itself, so the always-zero low bits
+/// of an aligned address do not crowd the table's buckets (SipHash would cost more than the
+/// rest of a lookup).
+#[derive(Default)]
+pub struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(self.0 ^ u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        let m = u128::from(v ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = (m >> 64) as u64 ^ m as u64;
+    }
+
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+}
+
+type Map<T> = HashMap<usize, Entry<T>, BuildHasherDefault<AddressHasher>>;
+
+/// A bounded cache from schema to what was derived from it.
+pub struct SchemaCache<T: ?Sized> {
+    young: Map<T>,
+    old: Map<T>,
     generation_size: usize,
 }
 
-impl SchemaCache {
+impl<T: ?Sized> SchemaCache<T> {
     /// A cache holding at most about `capacity` schemas; 0 disables caching.
     pub fn new(capacity: usize) -> Self {
         Self {
-            young: HashMap::new(),
-            old: HashMap::new(),
+            young: Map::default(),
+            old: Map::default(),
             generation_size: capacity.div_ceil(2),
         }
     }
 
-    /// The cached rendering of `schema`, if any.
-    pub fn get(&mut self, schema: &Schema) -> Option<Arc<[u8]>> {
+    /// Whether the cache keeps anything (`schemas.cache.size` above 0).
+    pub fn enabled(&self) -> bool {
+        self.generation_size > 0
+    }
+
+    /// The cached entry of `schema`, if any.
+    pub fn get(&mut self, schema: &Schema) -> Option<Arc<T>> {
         let id = schema.identity();
         if let Some(e) = self.young.get(&id) {
             return Some(e.json.clone());
@@ -48,8 +84,8 @@ impl SchemaCache {
         Some(json)
     }
 
-    /// Caches the rendering of `schema`.
-    pub fn put(&mut self, schema: &Schema, json: Arc<[u8]>) {
+    /// Caches the entry of `schema`.
+    pub fn put(&mut self, schema: &Schema, json: Arc<T>) {
         if self.generation_size == 0 {
             return;
         }
@@ -60,7 +96,7 @@ impl SchemaCache {
         self.insert_entry(schema.identity(), entry);
     }
 
-    fn insert_entry(&mut self, id: usize, entry: Entry) {
+    fn insert_entry(&mut self, id: usize, entry: Entry<T>) {
         debug_assert_eq!(entry.schema.identity(), id);
         if self.young.len() >= self.generation_size && !self.young.contains_key(&id) {
             self.old = std::mem::take(&mut self.young);
@@ -82,6 +118,18 @@ mod tests {
 
     fn json(s: &str) -> Arc<[u8]> {
         Arc::from(s.as_bytes())
+    }
+
+    #[test]
+    fn address_hashes_spread_over_low_bits() {
+        use std::hash::BuildHasher as _;
+        let build = BuildHasherDefault::<AddressHasher>::default();
+        // 64 addresses 16 bytes apart: unmixed, their low 8 bits would take only 16 of 256
+        // values; mixed, about 57 (random placement), well above 40.
+        let buckets: std::collections::HashSet<u64> = (0..64usize)
+            .map(|i| build.hash_one(0x7f00_0000_1000 + i * 16) & 255)
+            .collect();
+        assert!(buckets.len() > 40, "{}", buckets.len());
     }
 
     #[test]
