@@ -1,14 +1,23 @@
 //! The producer's `compression.type`: which codec a produced record batch is compressed with.
 //!
 //! Names and values are the Java producer's (`none`, `gzip`, `snappy`, `lz4`, `zstd`, matched
-//! case-sensitively as its `ValidString` validator does). The codecs themselves are
-//! `kafka-protocol`'s: gzip at flate2's default level (Kafka's `compression.gzip.level` default),
-//! snappy in the xerial framing the Java client writes, LZ4 frames at level 4, zstd at level 3
-//! (Kafka's `compression.zstd.level` default). The level keys themselves are not supported.
+//! case-sensitively as its `ValidString` validator does). gzip, snappy and zstd are
+//! `kafka-protocol`'s codecs: gzip at flate2's default level (Kafka's `compression.gzip.level`
+//! default), snappy in the xerial framing the Java client writes, zstd at level 3 (Kafka's
+//! `compression.zstd.level` default). LZ4 goes through `kafka-protocol`'s custom-compressor hook
+//! to [`lz4_frame`]: the same `lz4` crate, but in fast mode (level 1, the compressor Kafka's
+//! producer used before KIP-390 made the level configurable) instead of `kafka-protocol`'s fixed
+//! level 4, which is LZ4HC and costs several times the CPU of the rest of a record's pipeline.
+//! The level keys themselves (`compression.*.level`) are not supported.
 
 use std::fmt;
+use std::io::Write;
 
+use bytes::{BufMut, BytesMut};
 use kafka_protocol::records::Compression;
+
+/// LZ4 frame compression level: 1 is LZ4's fast mode (3 and above are LZ4HC).
+const LZ4_LEVEL: u32 = 1;
 
 /// A producer compression codec.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -72,6 +81,29 @@ impl CompressionType {
             Compression::Zstd => CompressionType::Zstd,
         }
     }
+}
+
+/// Writes `records` to `out` as one LZ4 frame the way Kafka's `KafkaLZ4BlockOutputStream`
+/// does: 64 KiB independent blocks, no content checksum; LZ4's fast mode.
+///
+/// # Errors
+/// The LZ4 library's error.
+pub(crate) fn lz4_frame(
+    records: &mut BytesMut,
+    out: &mut BytesMut,
+    _codec: Compression,
+) -> anyhow::Result<()> {
+    let mut encoder = lz4::EncoderBuilder::new()
+        .level(LZ4_LEVEL)
+        .block_mode(lz4::BlockMode::Independent)
+        .block_size(lz4::BlockSize::Max64KB)
+        .block_checksum(lz4::liblz4::BlockChecksum::NoBlockChecksum)
+        .checksum(lz4::ContentChecksum::NoChecksum)
+        .build(out.writer())?;
+    encoder.write_all(records)?;
+    let (_, finished) = encoder.finish();
+    finished?;
+    Ok(())
 }
 
 impl fmt::Display for CompressionType {

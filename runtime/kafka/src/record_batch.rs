@@ -185,7 +185,16 @@ pub(crate) fn encode_batch(
         version: 2,
         compression: compression.codec(),
     };
-    RecordBatchEncoder::encode(buf, &records[..count], &options).map_err(|e| {
+    let encoded = match compression {
+        CompressionType::Lz4 => RecordBatchEncoder::encode_with_custom_compression(
+            buf,
+            &records[..count],
+            &options,
+            Some(crate::compression::lz4_frame),
+        ),
+        _ => RecordBatchEncoder::encode(buf, &records[..count], &options),
+    };
+    encoded.map_err(|e| {
         EncodeError::Codec {
             message: format!("{e:#}"),
         }
@@ -634,6 +643,26 @@ mod tests {
             }
             assert_eq!(out[0].offset, 51);
         }
+    }
+
+    /// LZ4 batches are framed as Kafka's Java producer frames them: magic, FLG = version 1 with
+    /// independent blocks and no checksums (0x60), BD = 64 KiB blocks (0x40).
+    #[test]
+    fn lz4_batches_are_framed_like_the_java_producer() {
+        let records: Vec<_> = (0..20)
+            .map(|i| ProduceRecord {
+                value: Some(format!("value {i} ").repeat(50).into_bytes().into()),
+                timestamp_ms: 1,
+                ..ProduceRecord::default()
+            })
+            .collect();
+        let mut encoded = to_records(records).unwrap();
+        let mut buf = BytesMut::new();
+        encode_batch(&mut buf, &mut encoded, usize::MAX, CompressionType::Lz4).unwrap();
+        assert_eq!(
+            &buf[BATCH_HEADER_SIZE..BATCH_HEADER_SIZE + 6],
+            &[0x04, 0x22, 0x4d, 0x18, 0x60, 0x40]
+        );
     }
 
     /// Batches we compress carry the codec in their attributes and decode to the same records.
