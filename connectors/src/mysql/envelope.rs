@@ -435,6 +435,31 @@ impl TableSchemas {
         Ok(())
     }
 
+    /// [`TableSchemas::convert_row`] for a binlog image the caller is done with: cells are
+    /// moved into the converters (a DECIMAL's digits are not copied), leaving `None`. When a
+    /// key column has a mapper the key is converted from the cells later, so they are kept.
+    ///
+    /// # Errors
+    /// As [`TableSchemas::convert_row`].
+    pub fn convert_image(
+        &self,
+        cells: &mut [Option<Cell<'_>>],
+        origin: Origin,
+        out: &mut Vec<Value>,
+    ) -> Result<(), (String, String)> {
+        if self.key_needs_own_conversion {
+            return self.convert_row(cells, origin, out);
+        }
+        out.clear();
+        for (conv, cell) in self.columns.iter().zip(cells) {
+            let v = conv
+                .convert(cell.take().unwrap_or(Cell::Null), origin)
+                .map_err(|e| (conv.name.clone(), e))?;
+            out.push(v);
+        }
+        Ok(())
+    }
+
     /// The key struct of a row, from its converted values (and its cells when a key column
     /// has a mapper).
     pub fn key<'a, C: ImageCell<'a>>(
@@ -511,13 +536,17 @@ impl TableSchemas {
         offset: OffsetMap,
         extra_header: Option<(&str, Struct)>,
     ) -> SourceRecord {
-        let mut headers = Headers::new();
-        if let Some((name, key)) = extra_header {
-            headers.add(name, self.key_schema.clone(), Value::Struct(key));
-        }
-        for h in &context.context_headers {
-            headers.add(h.key.clone(), h.schema.clone(), h.value.clone());
-        }
+        let headers = match extra_header {
+            None => context.context_headers.clone(),
+            Some((name, key)) => {
+                let mut headers = Headers::new();
+                headers.add(name, self.key_schema.clone(), Value::Struct(key));
+                for h in &context.context_headers {
+                    headers.add(h.key.clone(), h.schema.clone(), h.value.clone());
+                }
+                headers
+            }
+        };
         SourceRecord {
             source_partition: context.partition.clone(),
             source_offset: offset,

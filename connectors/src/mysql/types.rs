@@ -550,6 +550,9 @@ impl ColumnConverter {
     }
 
     fn apply_mappers(&self, value: Value) -> Value {
+        if self.truncate_to.is_none() && self.mask.is_none() {
+            return value;
+        }
         let value = match (self.truncate_to, value) {
             (Some(n), Value::String(s)) if s.chars().count() > n => {
                 Value::String(s.chars().take(n).collect())
@@ -1062,23 +1065,25 @@ const CP1252_HIGH: [u16; 32] = [
 ];
 
 fn decode_text(bytes: &[u8], latin1: bool) -> String {
-    if !latin1 {
+    if !latin1 || bytes.is_ascii() {
+        // ASCII is the same in latin1 and UTF-8: one copy, no per-character decoding.
         return match std::str::from_utf8(bytes) {
             Ok(s) => s.to_string(),
             Err(_) => String::from_utf8_lossy(bytes).into_owned(),
         };
     }
-    bytes
-        .iter()
-        .map(|&b| match b {
-            0x80..=0x9F => {
-                let cp = CP1252_HIGH[usize::from(b - 0x80)];
-                char::from_u32(if cp == 0 { u32::from(b) } else { u32::from(cp) })
-                    .unwrap_or('\u{FFFD}')
-            }
-            _ => char::from(b),
-        })
-        .collect()
+    let latin1_char = |b: u8| match b {
+        0x80..=0x9F => {
+            let cp = CP1252_HIGH[usize::from(b - 0x80)];
+            char::from_u32(if cp == 0 { u32::from(b) } else { u32::from(cp) })
+                .unwrap_or('\u{FFFD}')
+        }
+        _ => char::from(b),
+    };
+    let len = bytes.iter().map(|&b| latin1_char(b).len_utf8()).sum();
+    let mut out = String::with_capacity(len);
+    out.extend(bytes.iter().map(|&b| latin1_char(b)));
+    out
 }
 
 impl<'a> Cell<'a> {
@@ -1493,6 +1498,16 @@ mod tests {
                 .unwrap(),
             Value::String("€é".into())
         );
+        for (bytes, text) in [
+            (&b"plain ascii"[..], "plain ascii"),
+            (&b""[..], ""),
+            (&[b'a', 0x81, b'b', 0xA0, 0x9C][..], "a\u{81}b\u{A0}œ"),
+        ] {
+            assert_eq!(
+                c.convert(Cell::Bytes(bytes), Origin::Binlog).unwrap(),
+                Value::String(text.into())
+            );
+        }
     }
 
     #[test]

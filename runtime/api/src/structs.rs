@@ -22,7 +22,10 @@ impl Struct {
             SchemaType::Struct,
             "Struct::new needs a struct schema"
         );
-        let values = vec![Value::Null; schema.fields().len()];
+        // `resize_with`, not `vec![Value::Null; n]`: the latter clones through the out-of-line
+        // `Value::clone` once per field, on every record's every struct.
+        let mut values = Vec::new();
+        values.resize_with(schema.fields().len(), || Value::Null);
         Self { schema, values }
     }
 

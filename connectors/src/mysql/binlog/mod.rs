@@ -679,7 +679,7 @@ impl<'a> Streamer<'a> {
                 self.tracker.set_row(index as usize, index as usize + 1);
                 emitted = true;
                 if !skipped || op == Op::Update {
-                    self.emit_row(&schemas, op, &first, &second, sink).await?;
+                    self.emit_row(&schemas, op, &mut first, &mut second, sink).await?;
                 }
             }
             index += 1;
@@ -694,8 +694,8 @@ impl<'a> Streamer<'a> {
         &mut self,
         schemas: &TableSchemas,
         op: Op,
-        first: &[Option<Cell<'_>>],
-        second: &[Option<Cell<'_>>],
+        first: &mut [Option<Cell<'_>>],
+        second: &mut [Option<Cell<'_>>],
         sink: &mut Sink,
     ) -> Result<(), ReadError> {
         let mut before_values = std::mem::take(&mut self.values_before);
@@ -721,8 +721,8 @@ impl<'a> Streamer<'a> {
         &mut self,
         schemas: &TableSchemas,
         op: Op,
-        first_cells: &[Option<Cell<'_>>],
-        second: &[Option<Cell<'_>>],
+        first_cells: &mut [Option<Cell<'_>>],
+        second: &mut [Option<Cell<'_>>],
         first_values: &mut Vec<Value>,
         second_values: &mut Vec<Value>,
         sink: &mut Sink,
@@ -734,7 +734,7 @@ impl<'a> Streamer<'a> {
                 tracker.source.file, tracker.source.pos, tracker.source.row
             )
         };
-        if let Err(e) = schemas.convert_row(first_cells, Origin::Binlog, first_values) {
+        if let Err(e) = schemas.convert_image(first_cells, Origin::Binlog, first_values) {
             let msg = where_(e, &self.tracker);
             return self.fail_or_skip(self.config.processing_failure, msg);
         }
@@ -779,7 +779,7 @@ impl<'a> Streamer<'a> {
                 }
             }
             Op::Update => {
-                if let Err(e) = schemas.convert_row(second, Origin::Binlog, second_values) {
+                if let Err(e) = schemas.convert_image(second, Origin::Binlog, second_values) {
                     let msg = where_(e, &self.tracker);
                     return self.fail_or_skip(self.config.processing_failure, msg);
                 }
