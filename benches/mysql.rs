@@ -16,7 +16,9 @@
 //!    position before and after is read with `SHOW MASTER STATUS`;
 //! 3. **end to end**: the connector is resumed and the clock runs until the topic's Fetch high
 //!    watermark reaches the event count (binlog backlog → records → JsonConverter → broker); the
-//!    worker's `VmRSS` is sampled every 50 ms;
+//!    worker's `VmRSS` is sampled every 50 ms. Then the same again with a second worker
+//!    process, started with its connector paused beside the first before the load, whose
+//!    batches are compressed (`producer.override.compression.type=lz4`);
 //! 4. **snapshot** (unless `STRAIT_BENCH_SNAPSHOT_ROWS=0`): a second table of 1M rows, a
 //!    connector with `snapshot.mode=initial_only`, clock from `POST /connectors` to the high
 //!    watermark, against `mariadb --quick -e 'SELECT * …' > /dev/null`;
@@ -173,6 +175,8 @@ struct Results {
     start: Position,
     end: Position,
     e2e: WorkerRun,
+    /// The same events through a connector with `producer.override.compression.type=lz4`.
+    e2e_lz4: WorkerRun,
     decode_seconds: f64,
     /// Decode-only: from `start` to the first record (connect, table metadata, binlog dump).
     decode_first_seconds: f64,
@@ -240,6 +244,14 @@ impl Results {
             e2e / E2E_TARGET,
             verdict(e2e >= E2E_TARGET)
         );
+        let lz4 = self.rate(self.e2e_lz4.seconds);
+        println!(
+            "{:<40} {:>8.0} ev/s {:>8.2}  >= {E2E_TARGET:.0} ev/s: {}",
+            "  with producer compression.type=lz4",
+            lz4,
+            lz4 / E2E_TARGET,
+            verdict(lz4 >= E2E_TARGET)
+        );
         println!(
             "{:<40} {:>8.0} ev/s {:>8.2}  >= {C_TARGET:.1} x C reader: {}",
             "Strait decode-only (SourceRecords)",
@@ -289,16 +301,20 @@ impl Results {
             "worker CPU per event (end to end)",
             self.e2e.cpu_seconds * 1e6 / self.events as f64
         );
-        if let Some(b) = self.e2e.broker_cpu_seconds {
-            let per_event = b * 1e6 / self.events as f64;
-            println!(
-                "{:<40} {:>8.2} us/ev  (worker + broker {:.2} us/ev: at most {:.0} ev/s on 2 cores)",
-                "broker CPU per event (end to end)",
-                per_event,
-                per_event + self.e2e.cpu_seconds * 1e6 / self.events as f64,
-                2e6 / (per_event + self.e2e.cpu_seconds * 1e6 / self.events as f64)
-            );
-        }
+        self.print_broker_cpu("broker CPU per event (end to end)", &self.e2e);
+        println!(
+            "{:<40} {:>8} KiB {:>8.2}  < {RSS_LIMIT_KB} KiB: {}",
+            "worker peak RSS (end to end, lz4)",
+            self.e2e_lz4.peak_rss_kb,
+            self.e2e_lz4.peak_rss_kb as f64 / RSS_LIMIT_KB as f64,
+            verdict(self.e2e_lz4.peak_rss_kb < RSS_LIMIT_KB)
+        );
+        println!(
+            "{:<40} {:>8.2} us/ev",
+            "worker CPU per event (end to end, lz4)",
+            self.e2e_lz4.cpu_seconds * 1e6 / self.events as f64
+        );
+        self.print_broker_cpu("broker CPU per event (end to end, lz4)", &self.e2e_lz4);
         match &self.snapshot {
             Some(s) => {
                 let rate = s.rows as f64 / s.worker.seconds;
@@ -338,6 +354,18 @@ impl Results {
         );
     }
 
+    /// Broker CPU per event over a run, and what worker + broker CPU allow on two cores.
+    fn print_broker_cpu(&self, label: &str, run: &WorkerRun) {
+        if let Some(b) = run.broker_cpu_seconds {
+            let per_event = b * 1e6 / self.events as f64;
+            let both = per_event + run.cpu_seconds * 1e6 / self.events as f64;
+            println!(
+                "{label:<40} {per_event:>8.2} us/ev  (worker + broker {both:.2} us/ev: at most {:.0} ev/s on 2 cores)",
+                2e6 / both
+            );
+        }
+    }
+
     fn write(&self, dir: &Path) -> Result<PathBuf> {
         let decode = self.rate(self.decode_seconds);
         let (c, py) = (self.rate(self.c_seconds), self.rate(self.python_seconds));
@@ -373,6 +401,16 @@ impl Results {
             "worker_cpu_seconds": round3(self.e2e.cpu_seconds),
             "broker_cpu_seconds": self.e2e.broker_cpu_seconds.map(round3),
             "idle_rss_kb": self.e2e.idle_rss_kb,
+            "e2e_lz4": {
+                "rate": round2(self.rate(self.e2e_lz4.seconds)),
+                "seconds": round3(self.e2e_lz4.seconds),
+                "ratio": round2(self.rate(self.e2e_lz4.seconds) / E2E_TARGET),
+                "pass": self.rate(self.e2e_lz4.seconds) >= E2E_TARGET,
+                "worker_cpu_seconds": round3(self.e2e_lz4.cpu_seconds),
+                "broker_cpu_seconds": self.e2e_lz4.broker_cpu_seconds.map(round3),
+                "peak_rss_kb": self.e2e_lz4.peak_rss_kb,
+                "rss_pass": self.e2e_lz4.peak_rss_kb < RSS_LIMIT_KB,
+            },
             "decode_rate": round2(decode),
             "decode_seconds": round3(self.decode_seconds),
             "decode_first_record_seconds": round3(self.decode_first_seconds),
@@ -425,42 +463,13 @@ async fn measure(broker: &KafkaBroker, admin: &mut Conn, settings: &Settings) ->
     let n = settings.events();
     create_table(admin, &db, "t").await?;
 
-    // The worker, with a streaming connector paused before the load.
-    let workdir = settings
-        .results_dir
-        .join(format!("mysql-worker-{}", settings.run_id));
-    std::fs::create_dir_all(&workdir)
-        .with_context(|| format!("cannot create {}", workdir.display()))?;
-    let port = free_port()?;
-    let properties = workdir.join("worker.properties");
-    let group = format!("strait-bench-mysql-{}", settings.run_id);
-    write_worker_properties(
-        &properties,
-        &settings.bootstrap,
-        port,
-        &group,
-        &settings.run_id,
-    )?;
-    let mut worker = Worker::start(
-        &settings.worker_bin,
-        &properties,
-        &workdir.join("worker.log"),
-    )?;
-    let rest = Rest { port };
-    wait_for_rest(&rest, &mut worker).await?;
-
-    let stream_prefix = format!("bs{}", settings.run_id);
-    let topic = format!("{stream_prefix}.{db}.t");
-    create_topic(broker, &topic).await?;
-    let connector = format!("bench-mysql-{}", settings.run_id);
-    let config = connector_config(settings, &stream_prefix, "t", "no_data");
-    create_connector(&rest, &connector, &config)?;
-    wait_for_task_state(&rest, &mut worker, &connector, "RUNNING").await?;
-    let (status, body) = rest.call("PUT", &format!("/connectors/{connector}/pause"), None)?;
-    if status != 202 {
-        bail!("PUT /connectors/{connector}/pause answered {status}: {body}");
-    }
-    wait_for_task_state(&rest, &mut worker, &connector, "PAUSED").await?;
+    // Two workers, each with one streaming connector paused before the load over the same
+    // binlog range: the default (uncompressed batches) and
+    // `producer.override.compression.type=lz4`. Separate processes, so each run's RSS is its own.
+    let mut plain_worker = BenchWorker::start(settings, "").await?;
+    let mut lz4_worker = BenchWorker::start(settings, "lz4").await?;
+    let plain = Streamer::create(broker, &mut plain_worker, settings, &db, None).await?;
+    let lz4 = Streamer::create(broker, &mut lz4_worker, settings, &db, Some("lz4")).await?;
 
     let start = master_status(admin).await?;
     let load_started = Instant::now();
@@ -472,61 +481,21 @@ async fn measure(broker: &KafkaBroker, admin: &mut Conn, settings: &Settings) ->
         start.file, start.pos, end.file, end.pos
     );
 
-    // 1. End to end.
-    let idle_rss_kb = proc_status_kb(worker.pid(), "VmRSS")?;
-    let broker_cpu = BrokerCpu::start(settings);
-    let sampler = RssSampler::start(worker.pid());
-    let cpu_before = proc_cpu_seconds(worker.pid())?;
-    let started = Instant::now();
-    let (status, body) = rest.call("PUT", &format!("/connectors/{connector}/resume"), None)?;
-    if status != 202 {
-        bail!("PUT /connectors/{connector}/resume answered {status}: {body}");
-    }
-    let hw = wait_for_records(
-        broker,
-        &topic,
-        n as i64,
-        started,
-        &mut worker,
-        &rest,
-        &connector,
-    )
-    .await?
-    .end;
-    let seconds = started.elapsed().as_secs_f64();
-    let cpu_seconds = proc_cpu_seconds(worker.pid())? - cpu_before;
-    let broker_cpu_seconds = broker_cpu.stop();
-    let (peak_rss_kb, samples) = sampler.stop();
-    let hwm_kb = proc_status_kb(worker.pid(), "VmHWM")?;
-    if hw != n as i64 {
-        bail!("topic {topic} holds {hw} records, expected {n}");
-    }
-    check_last_record(broker, &topic, hw, settings).await?;
-    println!(
-        "end to end: {n} events in {seconds:.2} s ({:.0} events/s), peak RSS {peak_rss_kb} KiB over {samples} samples",
-        n as f64 / seconds
-    );
-    let e2e = WorkerRun {
-        seconds,
-        peak_rss_kb,
-        hwm_kb,
-        cpu_seconds,
-        idle_rss_kb,
-        broker_cpu_seconds,
-    };
-    let (status, body) = rest.call("DELETE", &format!("/connectors/{connector}"), None)?;
-    if status != 204 && status != 200 {
-        bail!("DELETE /connectors/{connector} answered {status}: {body}");
-    }
+    // 1. End to end, uncompressed then lz4, one after the other.
+    let e2e = plain.run(broker, &mut plain_worker, settings, n).await?;
+    plain_worker.stop()?;
+    let e2e_lz4 = lz4.run(broker, &mut lz4_worker, settings, n).await?;
+    lz4_worker.stop()?;
 
-    // 2. Snapshot, on the same worker.
+    // 2. Snapshot, on a worker of its own.
     let snapshot = if settings.snapshot_rows > 0 {
-        Some(snapshot(broker, admin, settings, &rest, &mut worker).await?)
+        let mut w = BenchWorker::start(settings, "snap").await?;
+        let run = snapshot(broker, admin, settings, &w.rest, &mut w.worker).await?;
+        w.stop()?;
+        Some(run)
     } else {
         None
     };
-    worker.stop()?;
-    let _ = std::fs::remove_dir_all(&workdir);
 
     // 3. Decode-only, in this process.
     let (decode_seconds, decode_first_seconds) = decode_only(settings, &start, n).await?;
@@ -553,6 +522,7 @@ async fn measure(broker: &KafkaBroker, admin: &mut Conn, settings: &Settings) ->
         start,
         end,
         e2e,
+        e2e_lz4,
         decode_seconds,
         decode_first_seconds,
         c_seconds,
@@ -560,6 +530,141 @@ async fn measure(broker: &KafkaBroker, admin: &mut Conn, settings: &Settings) ->
         python_rows,
         snapshot,
     })
+}
+
+/// A release `strait` worker process of this run, in distributed mode on its own internal
+/// topics (`bench_<kind>_<id><tag>`).
+struct BenchWorker {
+    worker: Worker,
+    rest: Rest,
+    workdir: PathBuf,
+}
+
+impl BenchWorker {
+    async fn start(settings: &Settings, tag: &str) -> Result<Self> {
+        let id = format!("{}{tag}", settings.run_id);
+        let workdir = settings.results_dir.join(format!("mysql-worker-{id}"));
+        std::fs::create_dir_all(&workdir)
+            .with_context(|| format!("cannot create {}", workdir.display()))?;
+        let port = free_port()?;
+        let properties = workdir.join("worker.properties");
+        let group = format!("strait-bench-mysql-{id}");
+        write_worker_properties(&properties, &settings.bootstrap, port, &group, &id)?;
+        let mut worker = Worker::start(
+            &settings.worker_bin,
+            &properties,
+            &workdir.join("worker.log"),
+        )?;
+        let rest = Rest { port };
+        wait_for_rest(&rest, &mut worker).await?;
+        Ok(Self {
+            worker,
+            rest,
+            workdir,
+        })
+    }
+
+    fn stop(self) -> Result<()> {
+        self.worker.stop()?;
+        let _ = std::fs::remove_dir_all(&self.workdir);
+        Ok(())
+    }
+}
+
+/// A streaming connector created and paused before the load, resumed for an end-to-end run.
+struct Streamer {
+    connector: String,
+    topic: String,
+}
+
+impl Streamer {
+    /// Creates the connector (`snapshot.mode=no_data`, its own topic prefix and schema history
+    /// topic; batches compressed with `compression` when given) and pauses it once it runs.
+    async fn create(
+        broker: &KafkaBroker,
+        bench: &mut BenchWorker,
+        settings: &Settings,
+        db: &str,
+        compression: Option<&str>,
+    ) -> Result<Self> {
+        let id = &settings.run_id;
+        let (prefix, connector) = match compression {
+            None => (format!("bs{id}"), format!("bench-mysql-{id}")),
+            Some(c) => (format!("bs{c}{id}"), format!("bench-mysql-{c}-{id}")),
+        };
+        let topic = format!("{prefix}.{db}.t");
+        create_topic(broker, &topic).await?;
+        let mut config = connector_config(settings, &prefix, "t", "no_data");
+        if let Some(c) = compression {
+            config.insert(
+                "producer.override.compression.type".to_string(),
+                c.to_string(),
+            );
+            config.insert(
+                "schema.history.internal.kafka.topic".to_string(),
+                format!("schema-history.{db}.t.{c}"),
+            );
+        }
+        let (rest, worker) = (&bench.rest, &mut bench.worker);
+        create_connector(rest, &connector, &config)?;
+        wait_for_task_state(rest, worker, &connector, "RUNNING").await?;
+        let (status, body) = rest.call("PUT", &format!("/connectors/{connector}/pause"), None)?;
+        if status != 202 {
+            bail!("PUT /connectors/{connector}/pause answered {status}: {body}");
+        }
+        wait_for_task_state(rest, worker, &connector, "PAUSED").await?;
+        Ok(Self { connector, topic })
+    }
+
+    /// Resumes the connector, clocks it until its topic holds `n` records, checks the last
+    /// one, and deletes the connector.
+    async fn run(
+        self,
+        broker: &KafkaBroker,
+        bench: &mut BenchWorker,
+        settings: &Settings,
+        n: usize,
+    ) -> Result<WorkerRun> {
+        let Self { connector, topic } = self;
+        let (rest, worker) = (&bench.rest, &mut bench.worker);
+        let idle_rss_kb = proc_status_kb(worker.pid(), "VmRSS")?;
+        let broker_cpu = BrokerCpu::start(settings);
+        let sampler = RssSampler::start(worker.pid());
+        let cpu_before = proc_cpu_seconds(worker.pid())?;
+        let started = Instant::now();
+        let (status, body) = rest.call("PUT", &format!("/connectors/{connector}/resume"), None)?;
+        if status != 202 {
+            bail!("PUT /connectors/{connector}/resume answered {status}: {body}");
+        }
+        let hw = wait_for_records(broker, &topic, n as i64, started, worker, rest, &connector)
+            .await?
+            .end;
+        let seconds = started.elapsed().as_secs_f64();
+        let cpu_seconds = proc_cpu_seconds(worker.pid())? - cpu_before;
+        let broker_cpu_seconds = broker_cpu.stop();
+        let (peak_rss_kb, samples) = sampler.stop();
+        let hwm_kb = proc_status_kb(worker.pid(), "VmHWM")?;
+        if hw != n as i64 {
+            bail!("topic {topic} holds {hw} records, expected {n}");
+        }
+        check_last_record(broker, &topic, hw, settings).await?;
+        println!(
+            "end to end ({connector}): {n} events in {seconds:.2} s ({:.0} events/s), peak RSS {peak_rss_kb} KiB over {samples} samples",
+            n as f64 / seconds
+        );
+        let (status, body) = rest.call("DELETE", &format!("/connectors/{connector}"), None)?;
+        if status != 204 && status != 200 {
+            bail!("DELETE /connectors/{connector} answered {status}: {body}");
+        }
+        Ok(WorkerRun {
+            seconds,
+            peak_rss_kb,
+            hwm_kb,
+            cpu_seconds,
+            idle_rss_kb,
+            broker_cpu_seconds,
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1039,9 +1144,11 @@ fn run_topics(settings: &Settings) -> Vec<String> {
     let (id, db) = (&settings.run_id, settings.database());
     let mut topics: Vec<String> = ["configs", "offsets", "status"]
         .iter()
-        .map(|kind| format!("bench_{kind}_{id}"))
+        .flat_map(|kind| ["", "lz4", "snap"].map(|tag| format!("bench_{kind}_{id}{tag}")))
         .collect();
     topics.push(format!("bs{id}.{db}.t"));
+    topics.push(format!("bslz4{id}.{db}.t"));
+    topics.push(format!("schema-history.{db}.t.lz4"));
     topics.push(format!("bn{id}.{db}.s"));
     topics.push(format!("schema-history.{db}.t"));
     topics.push(format!("schema-history.{db}.s"));
