@@ -180,7 +180,12 @@ pub(crate) fn encode_batch(
     if count == 0 {
         return Ok(0);
     }
-    buf.reserve(total);
+    // A compressed batch is written through a growing writer: reserving its uncompressed size
+    // would keep that much memory per batch in flight for bytes never written.
+    buf.reserve(match compression {
+        CompressionType::None => total,
+        _ => BATCH_HEADER_SIZE + total / 8,
+    });
     let options = RecordEncodeOptions {
         version: 2,
         compression: compression.codec(),
