@@ -137,6 +137,8 @@ pub const UNSUPPORTED: &[(&str, Option<&str>, &str)] = &[
     ("schema.history.internal.kafka.query.timeout.ms", Some("3000"), "the history client uses the worker's Kafka timeouts"),
     ("schema.history.internal.kafka.create.timeout.ms", Some("30000"), "the history client uses the worker's Kafka timeouts"),
     ("schema.history.internal.memory.optimization", Some("off"), "the history is replayed in full"),
+    ("schema.history.internal.ddl.filter", None, "the DDL filter is fixed: statements that change no table or database (GRANT/REVOKE, users and roles, views, routines, triggers, ANALYZE/OPTIMIZE/REPAIR, SAVEPOINT...) are never recorded, which is what Debezium's default filter keeps out"),
+    ("database.history.ddl.filter", None, "the DDL filter is fixed: statements that change no table or database (GRANT/REVOKE, users and roles, views, routines, triggers, ANALYZE/OPTIMIZE/REPAIR, SAVEPOINT...) are never recorded, which is what Debezium's default filter keeps out"),
     ("database.ssl.keystore", None, "TLS is not built into this Strait binary"),
     ("database.ssl.truststore", None, "TLS is not built into this Strait binary"),
     ("database.ssl.keystore.password", None, "TLS is not built into this Strait binary"),
@@ -1296,6 +1298,7 @@ mod tests {
             ("converters", "boolean"),
             ("column.mask.hash.SHA-256.with.salt.x", "db.t.c"),
             ("table.whitelist", "db.t"),
+            ("schema.history.internal.ddl.filter", "GRANT .*"),
         ];
         for (k, v) in cases {
             let problems = MySqlSourceConfig::problems(&with(&[(k, v)]));
