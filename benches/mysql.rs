@@ -284,37 +284,18 @@ impl Results {
             py / c,
             self.python_rows
         );
-        println!(
-            "{:<40} {:>8} KiB {:>8.2}  < {RSS_LIMIT_KB} KiB: {}  (VmHWM {} KiB)",
+        print_peak_rss(
             "worker peak RSS (end to end)",
-            self.e2e.peak_rss_kb,
-            self.e2e.peak_rss_kb as f64 / RSS_LIMIT_KB as f64,
-            verdict(self.e2e.peak_rss_kb < RSS_LIMIT_KB),
-            self.e2e.hwm_kb
+            &self.e2e,
+            &format!("  (VmHWM {} KiB)", self.e2e.hwm_kb),
         );
         println!(
             "{:<40} {:>8} KiB",
             "worker RSS before resume (idle)", self.e2e.idle_rss_kb
         );
-        println!(
-            "{:<40} {:>8.2} us/ev",
-            "worker CPU per event (end to end)",
-            self.e2e.cpu_seconds * 1e6 / self.events as f64
-        );
-        self.print_broker_cpu("broker CPU per event (end to end)", &self.e2e);
-        println!(
-            "{:<40} {:>8} KiB {:>8.2}  < {RSS_LIMIT_KB} KiB: {}",
-            "worker peak RSS (end to end, lz4)",
-            self.e2e_lz4.peak_rss_kb,
-            self.e2e_lz4.peak_rss_kb as f64 / RSS_LIMIT_KB as f64,
-            verdict(self.e2e_lz4.peak_rss_kb < RSS_LIMIT_KB)
-        );
-        println!(
-            "{:<40} {:>8.2} us/ev",
-            "worker CPU per event (end to end, lz4)",
-            self.e2e_lz4.cpu_seconds * 1e6 / self.events as f64
-        );
-        self.print_broker_cpu("broker CPU per event (end to end, lz4)", &self.e2e_lz4);
+        self.print_cpu("end to end", &self.e2e);
+        print_peak_rss("worker peak RSS (end to end, lz4)", &self.e2e_lz4, "");
+        self.print_cpu("end to end, lz4", &self.e2e_lz4);
         match &self.snapshot {
             Some(s) => {
                 let rate = s.rows as f64 / s.worker.seconds;
@@ -327,13 +308,7 @@ impl Results {
                     select,
                     s.rows
                 );
-                println!(
-                    "{:<40} {:>8} KiB {:>8.2}  < {RSS_LIMIT_KB} KiB: {}",
-                    "worker peak RSS (snapshot)",
-                    s.worker.peak_rss_kb,
-                    s.worker.peak_rss_kb as f64 / RSS_LIMIT_KB as f64,
-                    verdict(s.worker.peak_rss_kb < RSS_LIMIT_KB)
-                );
+                print_peak_rss("worker peak RSS (snapshot)", &s.worker, "");
                 println!(
                     "{:<40} {:>8.2} us/row  (broker {})",
                     "worker CPU per row (snapshot)",
@@ -354,13 +329,19 @@ impl Results {
         );
     }
 
-    /// Broker CPU per event over a run, and what worker + broker CPU allow on two cores.
-    fn print_broker_cpu(&self, label: &str, run: &WorkerRun) {
+    /// Worker and broker CPU per event over a run, and what both together allow on two cores.
+    fn print_cpu(&self, phase: &str, run: &WorkerRun) {
+        let worker = run.cpu_seconds * 1e6 / self.events as f64;
+        println!(
+            "{:<40} {worker:>8.2} us/ev",
+            format!("worker CPU per event ({phase})")
+        );
         if let Some(b) = run.broker_cpu_seconds {
             let per_event = b * 1e6 / self.events as f64;
-            let both = per_event + run.cpu_seconds * 1e6 / self.events as f64;
+            let both = per_event + worker;
             println!(
-                "{label:<40} {per_event:>8.2} us/ev  (worker + broker {both:.2} us/ev: at most {:.0} ev/s on 2 cores)",
+                "{:<40} {per_event:>8.2} us/ev  (worker + broker {both:.2} us/ev: at most {:.0} ev/s on 2 cores)",
+                format!("broker CPU per event ({phase})"),
                 2e6 / both
             );
         }
@@ -537,6 +518,16 @@ async fn measure(broker: &KafkaBroker, admin: &mut Conn, settings: &Settings) ->
         python_rows,
         snapshot,
     })
+}
+
+/// A run's peak RSS against the limit, with `extra` after the verdict.
+fn print_peak_rss(label: &str, run: &WorkerRun, extra: &str) {
+    let verdict = if run.peak_rss_kb < RSS_LIMIT_KB { "pass" } else { "MISS" };
+    println!(
+        "{label:<40} {:>8} KiB {:>8.2}  < {RSS_LIMIT_KB} KiB: {verdict}{extra}",
+        run.peak_rss_kb,
+        run.peak_rss_kb as f64 / RSS_LIMIT_KB as f64,
+    );
 }
 
 /// A release `strait` worker process of this run, in distributed mode on its own internal
