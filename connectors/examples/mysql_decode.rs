@@ -42,6 +42,10 @@ const ROWS_PER_TXN: usize = 1000;
 /// Giving up when no record arrives for this long.
 const STALL_LIMIT: Duration = Duration::from_secs(30);
 
+/// The worker binary's allocator (`src/main.rs`): allocation costs are part of what is measured.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type Error = Box<dyn std::error::Error + Send + Sync>;
 type Result<T> = std::result::Result<T, Error>;
 
