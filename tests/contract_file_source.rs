@@ -273,12 +273,12 @@ impl SourceTask for BrokenTask {
         match self.fault {
             Fault::OffsetsBackward => {
                 for record in &mut records {
-                    let position = record.source_offset[POSITION_FIELD]
+                    let mut offset = std::mem::take(&mut record.source_offset).into_map();
+                    let position = offset[POSITION_FIELD]
                         .as_i64()
                         .expect("file positions are integers");
-                    record
-                        .source_offset
-                        .insert(POSITION_FIELD.to_string(), Json::from(COUNTDOWN - position));
+                    offset.insert(POSITION_FIELD.to_string(), Json::from(COUNTDOWN - position));
+                    record.source_offset = offset.into();
                 }
             }
             Fault::DropsRecords if records.len() >= 2 => {

@@ -214,7 +214,13 @@ async fn a_restart_resumes_right_after_the_committed_sequence_number() {
     // Offsets of one shard only move forward.
     let seqs: Vec<u128> = polled
         .iter()
-        .map(|r| r.source_offset["seqNo"].as_str().unwrap().parse().unwrap())
+        .map(|r| {
+            r.source_offset.to_map()["seqNo"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
         .collect();
     assert!(seqs.windows(2).all(|w| w[0] <= w[1]), "{seqs:?}");
 
@@ -324,7 +330,7 @@ async fn a_type_c_offset_moves_cdc_to_its_timestamp() {
     assert_eq!(ids(&cdc(&again)), ["b0", "b1", "b2"]);
     let start_positions: BTreeSet<String> = again
         .iter()
-        .map(|r| r.source_offset["startPositionTimestamp"].to_string())
+        .map(|r| r.source_offset.to_map()["startPositionTimestamp"].to_string())
         .collect();
     assert_eq!(
         start_positions.len(),

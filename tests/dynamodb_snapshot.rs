@@ -180,7 +180,7 @@ async fn snapshot_of_every_attribute_type_across_five_segments() {
                 serde_json::to_string(&*r.source_partition).unwrap(),
                 format!(r#"{{"segment":"{segment}","tableName":"{table}"}}"#)
             );
-            assert!(r.source_offset["exclusiveStartKey"]
+            assert!(r.source_offset.to_map()["exclusiveStartKey"]
                 .as_str()
                 .unwrap()
                 .contains(&key_id(r)));
@@ -193,12 +193,12 @@ async fn snapshot_of_every_attribute_type_across_five_segments() {
         format!(r#"{{"tableName":"{table}","cdcStarted":"true"}}"#)
     );
     assert_eq!(
-        serde_json::to_string(&last.source_offset).unwrap(),
+        serde_json::to_string(&*last.source_offset.to_map()).unwrap(),
         r#"{"cdcStarted":"true"}"#
     );
     let completed = rows
         .iter()
-        .filter(|r| r.source_offset.get("snapshotCompleted").is_some())
+        .filter(|r| r.source_offset.to_map().get("snapshotCompleted").is_some())
         .count();
     assert_eq!(
         completed, 4,

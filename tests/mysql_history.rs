@@ -252,7 +252,7 @@ fn schema_change_record_matches_debeziums_connect_format_byte_for_byte() {
         *record.source_partition,
         map(json!({"server": "dbserver1"}))
     );
-    assert_eq!(record.source_offset, offset);
+    assert_eq!(*record.source_offset.to_map(), offset);
 
     let conv = JsonConverter::default();
     let render = |schema: Option<&strait_api::Schema>, value: &strait_api::Value| {

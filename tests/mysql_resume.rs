@@ -108,7 +108,10 @@ async fn restarting_from_each_records_offset_resumes_with_the_next_record() {
         // A delete and its tombstone share an offset; resuming after the delete redelivers
         // the tombstone's event, as in Debezium (at-least-once).
         let offsets = Offsets::default();
-        offsets.commit(&records[i].source_partition, &records[i].source_offset);
+        offsets.commit(
+            &records[i].source_partition,
+            &records[i].source_offset.to_map(),
+        );
         let mut task = start_task(&config, offsets, false).await;
         // Records of one row (a delete and its tombstone, the three records of a key change)
         // share an offset: resuming from it continues with the next row, as in Debezium.
@@ -142,7 +145,7 @@ async fn an_offset_in_debeziums_own_format_resumes() {
     // Record 2 is the second row of the multi-row insert. Debezium 1.x wrote this offset for it
     // without GTIDs, with `transaction_id: null`, in its HashMap key order and with numbers
     // as Java longs.
-    let ours = &records[2].source_offset;
+    let ours = &*records[2].source_offset.to_map();
     let debezium: OffsetMap = match json!({
         "transaction_id": null,
         "ts_sec": ours["ts_sec"],
@@ -214,7 +217,8 @@ async fn an_offset_in_debeziums_own_format_resumes() {
     );
     // The first record after a file/position resume carries a GTID set again once the next
     // transaction starts; its offset has Debezium's keys.
-    let keys: Vec<&String> = got[0].source_offset.keys().collect();
+    let offset = got[0].source_offset.to_map();
+    let keys: Vec<&String> = offset.keys().collect();
     assert_eq!(
         keys,
         [
@@ -249,7 +253,10 @@ async fn a_snapshot_interrupted_midway_is_redone_and_streaming_follows() {
     let mut task = start_task(&config, offsets.clone(), false).await;
     let first = poll_n(&mut task, 500).await;
     assert!(first.iter().all(|r| op(r).as_deref() == Some("r")));
-    assert_eq!(first[499].source_offset["snapshot"], json!("INITIAL"));
+    assert_eq!(
+        first[499].source_offset.to_map()["snapshot"],
+        json!("INITIAL")
+    );
     offsets.commit_last(&first);
     // The worker dies mid-snapshot.
     drop(task);
@@ -275,7 +282,7 @@ async fn a_snapshot_interrupted_midway_is_redone_and_streaming_follows() {
         "the late row is in the new snapshot"
     );
     assert!(
-        !again[3000].source_offset.contains_key("snapshot"),
+        !again[3000].source_offset.to_map().contains_key("snapshot"),
         "the last record completes the snapshot"
     );
     offsets.commit_last(&again);
@@ -446,7 +453,8 @@ async fn heartbeats_carry_the_offset_past_changes_of_other_tables() {
     );
     assert!(value["payload"]["ts_ms"].as_i64().unwrap() > 1_600_000_000_000);
     assert!(
-        heartbeat.source_offset.contains_key("file") && heartbeat.source_offset.contains_key("pos")
+        heartbeat.source_offset.to_map().contains_key("file")
+            && heartbeat.source_offset.to_map().contains_key("pos")
     );
     task.stop().await.unwrap();
     db.drop_db().await;
@@ -490,7 +498,12 @@ async fn binlog_rotation_moves_offsets_to_the_new_file_and_resumes_there() {
     db.exec("INSERT INTO t VALUES (3)").await;
     let after = poll_n(&mut task, 2).await;
     task.stop().await.unwrap();
-    let file = |r: &SourceRecord| r.source_offset["file"].as_str().unwrap().to_string();
+    let file = |r: &SourceRecord| {
+        r.source_offset.to_map()["file"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
     assert_ne!(
         file(&before[0]),
         file(&after[0]),
@@ -500,7 +513,7 @@ async fn binlog_rotation_moves_offsets_to_the_new_file_and_resumes_there() {
 
     // Resume from the first record in the new file: the second comes next, nothing else.
     let offsets = Offsets::default();
-    offsets.commit(&after[0].source_partition, &after[0].source_offset);
+    offsets.commit(&after[0].source_partition, &after[0].source_offset.to_map());
     let mut task = start_task(&config, offsets, false).await;
     let resumed = poll_n(&mut task, 1).await;
     assert_eq!(
@@ -517,7 +530,7 @@ async fn binlog_rotation_moves_offsets_to_the_new_file_and_resumes_there() {
     // offset, so the table model is rebuilt from the current definitions (recovery).
     let mut config = config;
     config.insert("snapshot.mode".into(), "recovery".into());
-    let mut by_file = after[0].source_offset.clone();
+    let mut by_file = after[0].source_offset.to_map().into_owned();
     by_file.remove("gtids");
     let offsets = Offsets::default();
     offsets.commit(&after[0].source_partition, &by_file);

@@ -76,7 +76,7 @@ async fn snapshot_and_ddl_emit_debeziums_schema_change_records() {
             r.value_schema.as_ref().and_then(|s| s.name()),
             Some("io.debezium.connector.mysql.SchemaChangeValue")
         );
-        assert_eq!(r.source_offset["snapshot"], json!("INITIAL"));
+        assert_eq!(r.source_offset.to_map()["snapshot"], json!("INITIAL"));
     }
     let ddls: Vec<String> = changes
         .iter()
@@ -146,7 +146,7 @@ async fn snapshot_and_ddl_emit_debeziums_schema_change_records() {
         "{altered:#}"
     );
     assert_eq!(altered["tableChanges"][0]["type"], json!("ALTER"));
-    assert!(streamed[0].source_offset.get("snapshot").is_none());
+    assert!(streamed[0].source_offset.to_map().get("snapshot").is_none());
     assert_eq!(
         row_field(&streamed[1], "n"),
         Some(strait_api::Value::Int32(8))

@@ -1,6 +1,6 @@
 //! The MySQL source's decode path alone, measured in CPU time per record: binlog rows events
 //! turned into `SourceRecord`s (row decoding, cell conversion, key/value structs, envelope,
-//! `source` block, offset map, headers), the work `benches/mysql.rs` calls decode-only.
+//! `source` block, offset, headers), the work `benches/mysql.rs` calls decode-only.
 //!
 //! ```text
 //! cargo build --release -p strait-connectors --example mysql_decode

@@ -478,7 +478,7 @@ impl Polled {
         Self {
             identity: subject.identity(record),
             partition: Arc::clone(&record.source_partition),
-            offset: record.source_offset.clone(),
+            offset: record.source_offset.to_map().into_owned(),
         }
     }
 }

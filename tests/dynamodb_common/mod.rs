@@ -226,7 +226,10 @@ impl MemoryOffsets {
     pub fn commit(&self, records: &[SourceRecord]) {
         let mut m = self.0.lock().unwrap();
         for r in records {
-            m.insert(canonical(&r.source_partition), r.source_offset.clone());
+            m.insert(
+                canonical(&r.source_partition),
+                r.source_offset.to_map().into_owned(),
+            );
         }
     }
 

@@ -157,7 +157,7 @@ impl Offsets {
     /// Commits the offset of the last record of a batch.
     pub fn commit_last(&self, records: &[SourceRecord]) {
         if let Some(r) = records.last() {
-            self.commit(&r.source_partition, &r.source_offset);
+            self.commit(&r.source_partition, &r.source_offset.to_map());
         }
     }
 }

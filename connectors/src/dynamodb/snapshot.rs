@@ -87,7 +87,7 @@ impl Finisher {
         let mut rows = std::mem::take(&mut state.held);
         if let Some(last) = rows.last_mut() {
             last.source_partition = self.cdc_started.clone();
-            last.source_offset = cdc_started_offset();
+            last.source_offset = cdc_started_offset().into();
         }
         sink.send(rows).await
     }
@@ -254,7 +254,8 @@ async fn scan_segment(
                 total_segments: TOTAL_SEGMENTS,
                 resume: SegmentResume::Completed,
             }
-            .to_offset(table, segment);
+            .to_offset(table, segment)
+            .into();
             row
         });
         sink.send(records).await?;
@@ -305,7 +306,7 @@ fn row(
     );
     Ok(SourceRecord::new(
         Arc::clone(partition),
-        offset,
+        offset.into(),
         schemas.table(),
         Some(schemas.value_schema().clone()),
         value,

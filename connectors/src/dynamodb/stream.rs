@@ -557,7 +557,7 @@ fn change_records(
     out.push(
         SourceRecord::new(
             Arc::clone(partition),
-            envelope_offset,
+            envelope_offset.into(),
             topic,
             Some(schemas.value_schema().clone()),
             value,
@@ -566,7 +566,7 @@ fn change_records(
     );
     if op == Op::Delete {
         out.push(
-            SourceRecord::new(Arc::clone(partition), this, topic, None, Value::Null)
+            SourceRecord::new(Arc::clone(partition), this.into(), topic, None, Value::Null)
                 .with_key(Some(schemas.key_schema().clone()), key),
         );
     }
@@ -1007,7 +1007,7 @@ mod tests {
         );
         for rec in &got {
             assert_eq!(
-                rec.source_offset[super::super::offset::START_POSITION_TIMESTAMP],
+                rec.source_offset.to_map()[super::super::offset::START_POSITION_TIMESTAMP],
                 102_500
             );
         }
@@ -1038,7 +1038,7 @@ mod tests {
         let ops: Vec<String> = got.iter().map(op).collect();
         assert_eq!(ops, ["c", "u", "d", "tombstone"]);
         let seq_of = |r: &SourceRecord| {
-            r.source_offset["seqNo"]
+            r.source_offset.to_map()["seqNo"]
                 .as_str()
                 .unwrap()
                 .trim_start_matches('0')

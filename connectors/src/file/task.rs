@@ -165,7 +165,7 @@ impl Running {
             records.push(
                 SourceRecord::new(
                     Arc::clone(partition),
-                    offset,
+                    offset.into(),
                     topic.clone(),
                     Some(schema.clone()),
                     value,
@@ -376,7 +376,7 @@ mod tests {
     fn positions(records: &[SourceRecord]) -> Vec<i64> {
         records
             .iter()
-            .map(|r| r.source_offset[POSITION_FIELD].as_i64().unwrap())
+            .map(|r| r.source_offset.to_map()[POSITION_FIELD].as_i64().unwrap())
             .collect()
     }
 
@@ -394,7 +394,7 @@ mod tests {
                 expected_partition
             );
             assert_eq!(
-                Json::Object(record.source_offset.clone()).to_string(),
+                Json::Object(record.source_offset.to_map().into_owned()).to_string(),
                 format!("{{\"position\":{position}}}")
             );
             assert_eq!(record.topic, "lines");

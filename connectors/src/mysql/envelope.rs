@@ -13,7 +13,8 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use strait_api::{
-    Headers, OffsetMap, Schema, SchemaBuilder, SchemaType, SourceRecord, Struct, Value,
+    Headers, OffsetMap, Schema, SchemaBuilder, SchemaType, SourceOffset, SourceRecord, Struct,
+    Value,
 };
 
 use super::config::{ConnectorFlavor, MySqlSourceConfig};
@@ -533,7 +534,7 @@ impl TableSchemas {
         context: &RecordContext,
         key: Option<Struct>,
         envelope: Struct,
-        offset: OffsetMap,
+        offset: SourceOffset,
         extra_header: Option<(&str, Struct)>,
     ) -> SourceRecord {
         let headers = match extra_header {
@@ -578,7 +579,7 @@ impl TableSchemas {
         offset: OffsetMap,
     ) -> SourceRecord {
         let envelope = self.envelope(Op::Truncate, None, None, source);
-        let mut record = self.record(context, None, envelope, offset, None);
+        let mut record = self.record(context, None, envelope, offset.into(), None);
         record.key_schema = None;
         record
     }

@@ -8,11 +8,16 @@
 //! transaction's first event and `event`/`row` count what was already emitted, so a restart
 //! re-reads the transaction and skips exactly what was delivered. Keys are inserted in the order
 //! Java's `HashMap` iterates them, so even the offsets topic bytes match Debezium's.
+//!
+//! Every change record carries an offset, but the worker stores only the latest one per flush:
+//! records carry a [`BinlogOffset`] as a [`TypedOffset`] whose map is built only when stored.
+//! The binlog file name and GTID set are `Arc<str>`, shared by the tracker and every offset it
+//! hands out, so a record's offset costs one allocation and a few reference counts.
 
 use std::sync::Arc;
 
 use serde_json::Value as Json;
-use strait_api::OffsetMap;
+use strait_api::{OffsetMap, SourceOffset, TypedOffset};
 
 /// The partition key.
 pub const SERVER_KEY: &str = "server";
@@ -101,14 +106,14 @@ pub fn source_partition(topic_prefix: &str) -> Arc<OffsetMap> {
 /// A stored offset: where to resume and how much of the transaction there was delivered.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BinlogOffset {
-    pub file: String,
+    pub file: Arc<str>,
     pub pos: u64,
     /// Events of the interrupted transaction (counting its BEGIN) already fully processed.
     pub event: u64,
     /// Rows of the next rows event already emitted.
     pub row: u64,
     /// Executed GTIDs, excluding the interrupted transaction.
-    pub gtids: Option<String>,
+    pub gtids: Option<Arc<str>>,
     /// Server id of the last event (0: unknown, not written).
     pub server_id: u64,
     /// Source time of the last event in seconds.
@@ -146,7 +151,7 @@ impl BinlogOffset {
             reason: reason.to_string(),
         };
         let file = match map.get(FILE_KEY) {
-            Some(Json::String(s)) => s.clone(),
+            Some(Json::String(s)) => Arc::from(s.as_str()),
             _ => return Err(err("'file' is missing or not a string")),
         };
         let pos = map
@@ -167,7 +172,7 @@ impl BinlogOffset {
         let gtids = match map.get(GTIDS_KEY) {
             None | Some(Json::Null) => None,
             Some(Json::String(s)) if s.trim().is_empty() => None,
-            Some(Json::String(s)) => Some(s.replace(['\n', '\r'], "")),
+            Some(Json::String(s)) => Some(Arc::from(without_line_breaks(s.clone()))),
             Some(_) => return Err(err("'gtids' is not a string")),
         };
         // `snapshot` is `true` up to Debezium 3.0.1 and a snapshot type name since 3.0.2;
@@ -211,20 +216,15 @@ impl BinlogOffset {
         })
     }
 
-    /// The offset map, keys in the order Debezium's `HashMap` writes them.
+    /// The offset map, keys in the order Debezium's `HashMap` writes them. The common case (no
+    /// transaction counters: at most eight keys, so Java's table has 16 buckets) is built
+    /// straight in [`FIXED_ORDER`] without sorting.
     pub fn to_map(&self) -> OffsetMap {
-        self.clone().into_map()
-    }
-
-    /// [`BinlogOffset::to_map`], moving the strings. Every change record carries one, so the
-    /// common case (no transaction counters: at most eight keys, so Java's table has 16
-    /// buckets) is built straight in [`FIXED_ORDER`] without sorting.
-    pub fn into_map(self) -> OffsetMap {
         if self.transaction.is_none() {
             let mut values: [Option<Json>; 8] = Default::default();
             values[0] = (self.server_id != 0).then(|| self.server_id.into());
-            values[1] = self.gtids.map(Json::String);
-            values[2] = Some(Json::String(self.file));
+            values[1] = self.gtids.as_deref().map(Json::from);
+            values[2] = Some(Json::from(&*self.file));
             values[3] = Some(self.pos.into());
             values[4] = (self.event != 0).then(|| self.event.into());
             values[5] = (self.row != 0).then(|| self.row.into());
@@ -245,9 +245,9 @@ impl BinlogOffset {
             entries.push((SERVER_ID_KEY.into(), self.server_id.into()));
         }
         if let Some(g) = &self.gtids {
-            entries.push((GTIDS_KEY.into(), Json::String(g.clone())));
+            entries.push((GTIDS_KEY.into(), Json::from(&**g)));
         }
-        entries.push((FILE_KEY.into(), Json::String(self.file.clone())));
+        entries.push((FILE_KEY.into(), Json::from(&*self.file)));
         entries.push((POS_KEY.into(), self.pos.into()));
         if self.event != 0 {
             entries.push((EVENT_KEY.into(), self.event.into()));
@@ -272,6 +272,22 @@ impl BinlogOffset {
             entries.extend(java_hashmap_order(counts));
         }
         java_hashmap_order(entries).into_iter().collect()
+    }
+}
+
+impl TypedOffset for BinlogOffset {
+    fn to_map(&self) -> OffsetMap {
+        BinlogOffset::to_map(self)
+    }
+}
+
+/// `gtids` with line breaks removed (MySQL breaks long GTID sets over lines); no copy when
+/// there are none.
+fn without_line_breaks(gtids: String) -> String {
+    if gtids.contains(['\n', '\r']) {
+        gtids.replace(['\n', '\r'], "")
+    } else {
+        gtids
     }
 }
 
@@ -318,12 +334,12 @@ pub struct SourcePosition {
 pub struct OffsetTracker {
     /// What the next record's `source` block says.
     pub source: SourcePosition,
-    restart_file: String,
+    restart_file: Arc<str>,
     restart_pos: u64,
     restart_events: u64,
     restart_rows: u64,
-    restart_gtids: Option<String>,
-    current_gtids: Option<String>,
+    restart_gtids: Option<Arc<str>>,
+    current_gtids: Option<Arc<str>>,
     current_event_len: u64,
     in_transaction: bool,
     snapshot: bool,
@@ -339,7 +355,7 @@ impl OffsetTracker {
     pub fn resume(offset: &BinlogOffset) -> Self {
         Self {
             source: SourcePosition {
-                file: offset.file.clone(),
+                file: offset.file.to_string(),
                 pos: offset.pos,
                 server_id: offset.server_id,
                 ts: offset.ts_sec.map(|s| (s, 0)),
@@ -374,8 +390,8 @@ impl OffsetTracker {
         if self.source.file != file {
             self.source.file = file.to_string();
         }
-        if self.restart_file != file {
-            self.restart_file = file.to_string();
+        if *self.restart_file != *file {
+            self.restart_file = Arc::from(file);
         }
         self.source.pos = pos;
         self.restart_pos = pos;
@@ -404,7 +420,7 @@ impl OffsetTracker {
     pub fn start_gtid(&mut self, gtid: String, including: String) {
         self.source.gtid = Some(gtid);
         if !including.trim().is_empty() {
-            let including = including.replace(['\n', '\r'], "");
+            let including: Arc<str> = Arc::from(without_line_breaks(including));
             if self.current_gtids.as_deref().is_none_or(str::is_empty) {
                 self.restart_gtids = Some(including.clone());
             } else {
@@ -415,10 +431,10 @@ impl OffsetTracker {
     }
 
     /// Sets the executed GTID set (streaming start, or after a snapshot).
-    pub fn set_completed_gtids(&mut self, gtids: Option<String>) {
+    pub fn set_completed_gtids(&mut self, gtids: Option<&str>) {
         let gtids = gtids
-            .map(|g| g.replace(['\n', '\r'], ""))
-            .filter(|g| !g.trim().is_empty());
+            .map(|g| Arc::from(without_line_breaks(g.to_string())))
+            .filter(|g: &Arc<str>| !g.trim().is_empty());
         self.current_gtids = gtids.clone();
         self.restart_gtids = gtids;
     }
@@ -432,7 +448,7 @@ impl OffsetTracker {
     pub fn begin_transaction(&mut self, thread: Option<i64>) {
         self.restart_rows = 0;
         self.restart_events = 0;
-        self.restart_file.clone_from(&self.source.file);
+        self.restart_at_source_file();
         self.restart_pos = self.source.pos;
         self.in_transaction = true;
         if let Some(t) = thread {
@@ -447,13 +463,20 @@ impl OffsetTracker {
     /// `XID` or `COMMIT`: a restart now starts after this event.
     pub fn commit_transaction(&mut self) {
         self.restart_gtids.clone_from(&self.current_gtids);
-        self.restart_file.clone_from(&self.source.file);
+        self.restart_at_source_file();
         self.restart_pos = self.source.pos + self.current_event_len;
         self.restart_rows = 0;
         self.restart_events = 0;
         self.in_transaction = false;
         self.source.thread = None;
         self.transaction_id = None;
+    }
+
+    /// The restart file becomes the current event's (shared again when it is the same name).
+    fn restart_at_source_file(&mut self) {
+        if *self.restart_file != *self.source.file {
+            self.restart_file = Arc::from(self.source.file.as_str());
+        }
     }
 
     /// Whether a transaction is open.
@@ -500,9 +523,15 @@ impl OffsetTracker {
         }
     }
 
-    /// The offset as a map, ready for a record.
+    /// The offset as a map (for the schema history's positions).
     pub fn offset_map(&self) -> OffsetMap {
-        self.offset().into_map()
+        self.offset().to_map()
+    }
+
+    /// The offset of the record being built, its map left for the worker to build when it
+    /// stores it.
+    pub fn source_offset(&self) -> SourceOffset {
+        SourceOffset::typed(self.offset())
     }
 }
 
@@ -519,7 +548,7 @@ mod tests {
                 file: "mysql-bin.000003".into(),
                 pos: 4,
                 server_id: if mask & 1 != 0 { 223344 } else { 0 },
-                gtids: (mask & 2 != 0).then(|| "0-1-100".to_string()),
+                gtids: (mask & 2 != 0).then(|| "0-1-100".into()),
                 event: u64::from(mask & 4 != 0) * 2,
                 row: u64::from(mask & 8 != 0) * 7,
                 ts_sec: (mask & 16 != 0).then_some(1_700_000_000),
@@ -531,9 +560,9 @@ mod tests {
                 entries.push((SERVER_ID_KEY.into(), o.server_id.into()));
             }
             if let Some(g) = &o.gtids {
-                entries.push((GTIDS_KEY.into(), Json::String(g.clone())));
+                entries.push((GTIDS_KEY.into(), Json::String(g.to_string())));
             }
-            entries.push((FILE_KEY.into(), Json::String(o.file.clone())));
+            entries.push((FILE_KEY.into(), Json::String(o.file.to_string())));
             entries.push((POS_KEY.into(), o.pos.into()));
             if o.event != 0 {
                 entries.push((EVENT_KEY.into(), o.event.into()));
@@ -702,9 +731,44 @@ mod tests {
     }
 
     #[test]
+    fn record_offsets_share_the_trackers_strings_and_store_the_same_map() {
+        let mut t = OffsetTracker::resume(&BinlogOffset {
+            file: "bin.1".into(),
+            pos: 100,
+            server_id: 7,
+            ..BinlogOffset::default()
+        });
+        t.set_completed_gtids(Some("0-7-5"));
+        t.event_position(100, 50, 7);
+        t.begin_transaction(None);
+        t.complete_event();
+        t.event_position(150, 60, 7);
+        t.set_row(0, 2);
+        let (a, b) = (t.offset(), t.offset());
+        assert!(Arc::ptr_eq(&a.file, &b.file));
+        assert!(Arc::ptr_eq(
+            a.gtids.as_ref().unwrap(),
+            b.gtids.as_ref().unwrap()
+        ));
+        let stored = t.source_offset().into_map();
+        assert_eq!(
+            Json::Object(stored.clone()).to_string(),
+            r#"{"file":"bin.1","pos":100,"gtids":"0-7-5","row":1,"server_id":7,"event":1}"#
+        );
+        assert_eq!(stored, t.offset_map());
+        // Same file again: the name stays shared.
+        let file = Arc::clone(&t.offset().file);
+        t.rotate("bin.1", 4);
+        t.commit_transaction();
+        assert!(Arc::ptr_eq(&file, &t.offset().file));
+        t.rotate("bin.2", 4);
+        assert_eq!(&*t.offset().file, "bin.2");
+    }
+
+    #[test]
     fn restart_gtids_exclude_the_open_transaction() {
         let mut t = OffsetTracker::default();
-        t.set_completed_gtids(Some("0-1-5".into()));
+        t.set_completed_gtids(Some("0-1-5"));
         t.event_position(10, 20, 1);
         t.start_gtid("0-1-6".into(), "0-1-6".into());
         t.begin_transaction(None);

@@ -242,7 +242,7 @@ impl SchemaChangeRecords {
         }
         SourceRecord {
             source_partition: context.partition.clone(),
-            source_offset: offset,
+            source_offset: offset.into(),
             topic: self.topic.clone(),
             kafka_partition: Some(0),
             key_schema: Some(self.key.clone()),

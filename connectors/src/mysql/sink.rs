@@ -70,7 +70,8 @@ impl Sink {
             return Ok(());
         }
         let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(self.batch_size));
-        let last = batch.last().map(|r| r.source_offset.clone());
+        // Once per batch, so the records' typed offsets stay unbuilt.
+        let last = batch.last().map(|r| r.source_offset.to_map().into_owned());
         self.tx.send(Ok(batch)).await.map_err(|_| Stopped)?;
         if last.is_some() {
             self.last_sent = last;

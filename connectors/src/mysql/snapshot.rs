@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
-use strait_api::{ConnectError, SourceRecord};
+use strait_api::{ConnectError, SourceOffset, SourceRecord};
 
 use super::binlog::ReadError;
 use super::config::{LockingMode, MySqlSourceConfig};
@@ -59,7 +59,9 @@ impl LastRecordBuffer {
     async fn finish(&mut self, sink: &mut Sink) -> Result<(), ReadError> {
         if let Some(mut last) = self.held.take() {
             RecordContext::mark_snapshot(&mut last, SnapshotMarker::Last);
-            last.source_offset.remove(super::offset::SNAPSHOT_KEY);
+            let mut offset = std::mem::take(&mut last.source_offset).into_map();
+            offset.remove(super::offset::SNAPSHOT_KEY);
+            last.source_offset = offset.into();
             sink.push(last).await?;
         }
         sink.flush().await?;
@@ -179,9 +181,9 @@ impl Cut {
 impl BinlogPosition {
     fn into_offset(self) -> BinlogOffset {
         BinlogOffset {
-            file: self.file,
+            file: self.file.into(),
             pos: self.pos,
-            gtids: self.gtids,
+            gtids: self.gtids.map(Arc::from),
             ..BinlogOffset::default()
         }
     }
@@ -246,9 +248,9 @@ async fn capture_schema(
         .await
         .map_err(retriable("reading the server time"))?;
     let offset = BinlogOffset {
-        file: position.file.clone(),
+        file: position.file.as_str().into(),
         pos: position.pos,
-        gtids: position.gtids.clone(),
+        gtids: position.gtids.as_deref().map(Arc::from),
         ts_sec: Some(ts),
         snapshot: true,
         ..BinlogOffset::default()
@@ -338,15 +340,15 @@ async fn read_table(
         ts: Some((ts, 0)),
         ..SourcePosition::default()
     };
-    let offset = BinlogOffset {
-        file: position.file.clone(),
+    // One offset shared by every row of the table.
+    let offset = SourceOffset::typed(BinlogOffset {
+        file: position.file.as_str().into(),
         pos: position.pos,
-        gtids: position.gtids.clone(),
+        gtids: position.gtids.as_deref().map(Arc::from),
         ts_sec: Some(ts),
         snapshot: true,
         ..BinlogOffset::default()
-    }
-    .to_map();
+    });
     tracing::info!(table = %id, order, count, estimated_rows = ?estimate, "snapshotting table");
     let started = Instant::now();
     let mut last_log = Instant::now();

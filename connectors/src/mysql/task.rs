@@ -340,7 +340,7 @@ async fn read_once(
                 ))
             })?;
             let start = BinlogOffset {
-                file: first,
+                file: first.into(),
                 pos: 4,
                 ..BinlogOffset::default()
             };
@@ -375,7 +375,7 @@ async fn rebuild_history(
     schema.initialize().await?;
     let position = offset.to_map();
     let source = SourcePosition {
-        file: offset.file.clone(),
+        file: offset.file.to_string(),
         pos: offset.pos,
         ..SourcePosition::default()
     };
@@ -408,7 +408,7 @@ async fn check_position(
     let files = connection::binary_logs(query)
         .await
         .map_err(|e| ConnectError::retriable_from("listing binary logs failed", e))?;
-    if files.iter().any(|f| f == &offset.file) {
+    if files.iter().any(|f| **f == *offset.file) {
         return Ok(());
     }
     Err(ReadError::PositionLost(format!(

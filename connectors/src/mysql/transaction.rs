@@ -70,7 +70,7 @@ impl TransactionRecords {
         key.put_index(0, Value::String(id.to_string()));
         SourceRecord {
             source_partition: context.partition.clone(),
-            source_offset: offset,
+            source_offset: offset.into(),
             topic: self.topic.clone(),
             kafka_partition: None,
             key_schema: Some(self.key.clone()),

@@ -6,7 +6,8 @@
 //!   values, structs validated against their schema, and the Decimal/Date/Time/Timestamp logical
 //!   types.
 //! - [`record`]: [`SourceRecord`] with its topic, partition, key, value, timestamp, headers and
-//!   the source partition/offset maps the worker commits.
+//!   the source partition and [`SourceOffset`] the worker commits (a map, or a connector's
+//!   [`TypedOffset`] turned into one only when stored).
 //! - [`plugin`]: the traits the worker drives: [`SourceConnector`], [`SourceTask`],
 //!   [`Transformation`], [`Predicate`], [`Converter`], [`HeaderConverter`].
 //! - [`config`]: `ConfigDef`-style key declarations that parse, validate and render Kafka's
@@ -39,7 +40,7 @@ pub use plugin::{
     ConnectorContext, Converter, HeaderConverter, OffsetStorageReader, Predicate, RecordMetadata,
     SourceConnector, SourceTask, SourceTaskContext, Transformation,
 };
-pub use record::{Header, Headers, OffsetMap, SourceRecord};
+pub use record::{Header, Headers, OffsetMap, SourceOffset, SourceRecord, TypedOffset};
 pub use registry::{PluginDesc, PluginFactory, PluginKind, PluginRegistry};
 pub use schema::{Field, Schema, SchemaAndValue, SchemaBuilder, SchemaType};
 pub use structs::Struct;

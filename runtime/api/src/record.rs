@@ -1,5 +1,7 @@
 //! Source records and their headers, as a source task produces them.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::sync::Arc;
 
 use crate::schema::Schema;
@@ -10,6 +12,78 @@ use crate::value::Value;
 /// These maps are stored in the offsets topic as schemaless JSON exactly as Kafka Connect writes
 /// them, so JSON is also their in-memory form.
 pub type OffsetMap = serde_json::Map<String, serde_json::Value>;
+
+/// A connector's own offset type, turned into its [`OffsetMap`] only when the worker stores it.
+///
+/// Every record carries an offset, but the worker keeps only the latest one per source partition
+/// and writes it once per `offset.flush.interval.ms`: building a JSON map for every record is
+/// wasted work for a connector that can share one small struct instead.
+pub trait TypedOffset: fmt::Debug + Send + Sync {
+    /// The offset map exactly as it is stored, keys in their stored order.
+    fn to_map(&self) -> OffsetMap;
+}
+
+/// Where in its source partition to resume after a record: a map, or a [`TypedOffset`] whose map
+/// is built on demand.
+#[derive(Clone, Debug)]
+pub enum SourceOffset {
+    /// The stored map itself.
+    Map(OffsetMap),
+    /// A typed offset, shared by reference count between records.
+    Typed(Arc<dyn TypedOffset>),
+}
+
+impl SourceOffset {
+    /// Wraps a typed offset.
+    pub fn typed(offset: impl TypedOffset + 'static) -> Self {
+        Self::Typed(Arc::new(offset))
+    }
+
+    /// The offset map: borrowed when this is a map, built when typed.
+    pub fn to_map(&self) -> Cow<'_, OffsetMap> {
+        match self {
+            Self::Map(map) => Cow::Borrowed(map),
+            Self::Typed(offset) => Cow::Owned(offset.to_map()),
+        }
+    }
+
+    /// The offset map, moved out when this is a map.
+    pub fn into_map(self) -> OffsetMap {
+        match self {
+            Self::Map(map) => map,
+            Self::Typed(offset) => offset.to_map(),
+        }
+    }
+}
+
+impl Default for SourceOffset {
+    /// An empty map.
+    fn default() -> Self {
+        Self::Map(OffsetMap::new())
+    }
+}
+
+impl From<OffsetMap> for SourceOffset {
+    fn from(map: OffsetMap) -> Self {
+        Self::Map(map)
+    }
+}
+
+impl From<Arc<dyn TypedOffset>> for SourceOffset {
+    fn from(offset: Arc<dyn TypedOffset>) -> Self {
+        Self::Typed(offset)
+    }
+}
+
+impl PartialEq for SourceOffset {
+    /// Equal when the maps are (whatever the variants).
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Typed(a), Self::Typed(b)) if Arc::ptr_eq(a, b) => true,
+            _ => self.to_map() == other.to_map(),
+        }
+    }
+}
 
 /// One header of a record.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,7 +156,7 @@ pub struct SourceRecord {
     /// Which part of the source this record came from (shared by many records).
     pub source_partition: Arc<OffsetMap>,
     /// Where in that partition to resume after this record.
-    pub source_offset: OffsetMap,
+    pub source_offset: SourceOffset,
     /// Destination topic.
     pub topic: String,
     /// Destination partition; `None` lets the producer's partitioner choose.
@@ -103,9 +177,12 @@ pub struct SourceRecord {
 
 impl SourceRecord {
     /// A record with a value and no key, headers or timestamp.
+    ///
+    /// The offset is a [`SourceOffset`] rather than `impl Into<SourceOffset>` so that
+    /// `Default::default()` (an empty map) still infers; a map is passed with `.into()`.
     pub fn new(
         source_partition: Arc<OffsetMap>,
-        source_offset: OffsetMap,
+        source_offset: SourceOffset,
         topic: impl Into<String>,
         value_schema: Option<Schema>,
         value: Value,
@@ -135,5 +212,100 @@ impl SourceRecord {
     pub fn with_timestamp(mut self, timestamp_ms: i64) -> Self {
         self.timestamp = Some(timestamp_ms);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// A typed offset whose map has its keys in a fixed, non-alphabetical order.
+    #[derive(Debug)]
+    struct Position {
+        file: &'static str,
+        pos: u64,
+    }
+
+    impl TypedOffset for Position {
+        fn to_map(&self) -> OffsetMap {
+            let mut map = OffsetMap::new();
+            map.insert("pos".into(), json!(self.pos));
+            map.insert("file".into(), json!(self.file));
+            map
+        }
+    }
+
+    fn map(value: serde_json::Value) -> OffsetMap {
+        match value {
+            serde_json::Value::Object(map) => map,
+            other => panic!("not an object: {other}"),
+        }
+    }
+
+    #[test]
+    fn typed_and_map_offsets_with_the_same_map_are_equal() {
+        let typed = SourceOffset::typed(Position {
+            file: "a.1",
+            pos: 4,
+        });
+        let same = SourceOffset::from(map(json!({"pos": 4, "file": "a.1"})));
+        assert_eq!(typed, same);
+        assert_eq!(same, typed);
+        assert_eq!(typed, typed.clone());
+        assert_ne!(
+            typed,
+            SourceOffset::typed(Position {
+                file: "a.1",
+                pos: 5
+            })
+        );
+        assert_ne!(typed, SourceOffset::from(map(json!({"pos": 4}))));
+        assert_ne!(typed, SourceOffset::default());
+    }
+
+    #[test]
+    fn maps_round_trip_and_typed_offsets_keep_their_key_order() {
+        let stored = map(json!({"z": 1, "a": "x", "m": null}));
+        let offset = SourceOffset::from(stored.clone());
+        assert!(matches!(offset.to_map(), Cow::Borrowed(m) if *m == stored));
+        let keys: Vec<String> = offset.into_map().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["z", "a", "m"]);
+
+        let typed = SourceOffset::typed(Position {
+            file: "b.2",
+            pos: 9,
+        });
+        let built = typed.to_map().into_owned();
+        assert_eq!(
+            serde_json::to_string(&built).unwrap(),
+            r#"{"pos":9,"file":"b.2"}"#
+        );
+        assert_eq!(typed.into_map(), built);
+        assert!(SourceOffset::default().into_map().is_empty());
+    }
+
+    #[test]
+    fn a_record_takes_either_kind_of_offset() {
+        let partition = Arc::new(map(json!({"server": "s"})));
+        let from_map = SourceRecord::new(
+            partition.clone(),
+            map(json!({"pos": 1, "file": "c.3"})).into(),
+            "t",
+            None,
+            Value::Null,
+        );
+        let typed = SourceRecord::new(
+            partition,
+            SourceOffset::typed(Position {
+                file: "c.3",
+                pos: 1,
+            }),
+            "t",
+            None,
+            Value::Null,
+        );
+        assert_eq!(from_map, typed);
     }
 }

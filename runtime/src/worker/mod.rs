@@ -2,7 +2,8 @@
 //!
 //! - [`herder`] owns every connector and task of this worker, persists configs, target states,
 //!   offsets and statuses through [`crate::storage`], and serves the REST contract.
-//! - [`source_task`] is the per-task loop: poll → transform → convert → produce → commit.
+//! - [`source_task`] is the per-task loop: poll → transform → convert → produce → commit;
+//!   `offset_buffer` keeps its latest offset per source partition until a flush.
 //! - [`producer`] chooses partitions and creates topics (KIP-158 rules in [`topic_creation`]).
 //! - [`errors`] applies `errors.tolerance` and retries to each record stage.
 //! - [`config`] and [`connector_config`] are the worker and common connector keys;
@@ -16,6 +17,7 @@ pub mod converters;
 pub mod errors;
 pub mod herder;
 pub mod loggers;
+mod offset_buffer;
 pub mod producer;
 pub mod properties;
 pub mod source_task;

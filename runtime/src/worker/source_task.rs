@@ -26,14 +26,15 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use strait_api::{
-    ConnectError, Converter, Header, HeaderConverter, OffsetMap, RecordMetadata, Schema,
-    SourceRecord, SourceTask, SourceTaskContext, Value,
+    ConnectError, Converter, Header, HeaderConverter, RecordMetadata, Schema, SourceRecord,
+    SourceTask, SourceTaskContext, Value,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::errors::{ErrorPolicy, Outcome, Stage};
+use super::offset_buffer::OffsetBuffer;
 use super::producer::{produce_with_retry, TaskProducer};
 use super::TaskId;
 use crate::chain::TransformationChain;
@@ -170,34 +171,6 @@ impl HeaderCache {
             value: header.value.clone(),
             bytes: bytes.clone(),
         });
-    }
-}
-
-/// Committable offsets per source partition, in first-seen order.
-#[derive(Default)]
-struct OffsetBuffer {
-    entries: Vec<(Arc<OffsetMap>, OffsetMap)>,
-}
-
-impl OffsetBuffer {
-    fn update(&mut self, partition: &Arc<OffsetMap>, offset: OffsetMap) {
-        match self
-            .entries
-            .iter_mut()
-            .find(|(p, _)| Arc::ptr_eq(p, partition) || **p == **partition)
-        {
-            Some(slot) => slot.1 = offset,
-            None => self.entries.push((partition.clone(), offset)),
-        }
-    }
-    fn snapshot(&self) -> Vec<(OffsetMap, Option<OffsetMap>)> {
-        self.entries
-            .iter()
-            .map(|(p, o)| ((**p).clone(), Some(o.clone())))
-            .collect()
-    }
-    fn clear(&mut self) {
-        self.entries.clear();
     }
 }
 

@@ -142,7 +142,7 @@ impl<'a> Streamer<'a> {
             snapshot: false,
             ..start.clone()
         });
-        tracker.set_completed_gtids(start.gtids.clone());
+        tracker.set_completed_gtids(start.gtids.as_deref());
         if !config.transaction_metadata {
             tracker.transaction = None;
         }
@@ -227,7 +227,7 @@ impl<'a> Streamer<'a> {
             }
         }
         let server_id = self.config.server_id;
-        let file = self.start.file.clone().into_bytes();
+        let file = self.start.file.as_bytes().to_vec();
         let request = match (&use_gtids, self.server.mariadb) {
             (Some(_), true) => BinlogStreamRequest::new(server_id)
                 .with_filename(b"")
@@ -502,7 +502,7 @@ impl<'a> Streamer<'a> {
 
     /// Counts a change record in the open transaction (adding its `transaction` block) and
     /// returns the offset it carries.
-    fn stamp(&mut self, table: &TableId, envelope: &mut Struct) -> strait_api::OffsetMap {
+    fn stamp(&mut self, table: &TableId, envelope: &mut Struct) -> strait_api::SourceOffset {
         if self.transactions.is_some() {
             let id = self.tracker.transaction_id().map(str::to_string);
             if let (Some(counts), Some(id)) = (self.tracker.transaction.as_mut(), id) {
@@ -513,7 +513,7 @@ impl<'a> Streamer<'a> {
                 );
             }
         }
-        self.tracker.offset_map()
+        self.tracker.source_offset()
     }
 
     fn fail_or_skip(&self, mode: FailureMode, message: String) -> Result<(), ReadError> {
@@ -866,7 +866,7 @@ impl<'a> Streamer<'a> {
         value.put_index(0, Value::Int64(super::envelope::now_stamps().0));
         let record = SourceRecord {
             source_partition: self.context.partition.clone(),
-            source_offset: self.tracker.offset_map(),
+            source_offset: self.tracker.source_offset(),
             topic,
             kafka_partition: Some(0),
             key_schema: Some(schemas.key.clone()),
