@@ -208,3 +208,97 @@ async fn a_missing_history_fails_with_instructions_and_recovery_rebuilds_it() {
     task.stop().await.unwrap();
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statements_that_change_no_table_are_database_events_unless_the_ddl_filter_keeps_them_out()
+{
+    let mut db = TestDb::new("mysql_db_events").await;
+    db.exec("CREATE TABLE t (id INT PRIMARY KEY)").await;
+    let user = format!("'{}'@'localhost'", db.name);
+    let config = config(&db.name, &[("include.schema.changes", "true")]);
+    let offsets = Offsets::default();
+    let mut task = start_task(&config, offsets.clone(), false).await;
+    // The snapshot's six schema change records (the table is empty).
+    assert_eq!(poll_n(&mut task, 6).await.len(), 6);
+
+    // Kept out by Debezium's default filter: users, grants, views, procedures.
+    db.exec(&format!("CREATE USER {user}")).await;
+    db.exec(&format!("GRANT SELECT ON `{}`.* TO {user}", db.name))
+        .await;
+    db.exec("CREATE VIEW v AS SELECT id FROM t").await;
+    db.exec("CREATE PROCEDURE p() SELECT 1").await;
+    db.exec(&format!("DROP USER {user}")).await;
+    // Recorded as database-level events: nothing in the filter lists them.
+    let event = "CREATE EVENT e ON SCHEDULE AT CURRENT_TIMESTAMP + INTERVAL 1 DAY DO DELETE FROM t";
+    db.exec(event).await;
+    db.exec("DROP EVENT e").await;
+    // MariaDB's SET STATEMENT prefix: the ALTER it runs changes the model.
+    let alter = "SET STATEMENT max_statement_time=60 FOR ALTER TABLE t ADD COLUMN n INT";
+    db.exec(alter).await;
+    db.exec("INSERT INTO t VALUES (1, 5)").await;
+
+    let streamed = poll_n(&mut task, 4).await;
+    let d = &db.name;
+    let created = payload(&streamed[0]);
+    let ddl = created["ddl"].as_str().unwrap();
+    assert!(
+        ddl.starts_with("CREATE DEFINER=") && ddl.ends_with(" EVENT e ON SCHEDULE AT CURRENT_TIMESTAMP + INTERVAL 1 DAY DO DELETE FROM t"),
+        "{created:#}"
+    );
+    assert_eq!(created["databaseName"], json!(d));
+    assert_eq!(created["tableChanges"], json!([]));
+    assert_eq!(created["source"]["table"], json!(null));
+    assert_eq!(key_payload(&streamed[0]), json!({ "databaseName": d }));
+    assert_eq!(payload(&streamed[1])["ddl"], json!("DROP EVENT e"));
+    assert_eq!(payload(&streamed[1])["tableChanges"], json!([]));
+    let altered = payload(&streamed[2]);
+    assert_eq!(altered["ddl"], json!(alter), "the history keeps the whole statement");
+    assert_eq!(altered["tableChanges"][0]["type"], json!("ALTER"));
+    assert_eq!(
+        altered["tableChanges"][0]["table"]["columns"][1]["name"],
+        json!("n")
+    );
+    assert_eq!(op(&streamed[3]).as_deref(), Some("c"));
+    assert_eq!(
+        row_field(&streamed[3], "n"),
+        Some(strait_api::Value::Int32(5))
+    );
+    assert!(poll_for(&mut task, Duration::from_millis(300))
+        .await
+        .is_empty());
+    offsets.commit_last(&streamed);
+    task.stop().await.unwrap();
+
+    // A restart recovers the model through the database-level records without emitting them
+    // again; a custom filter now keeps out what the default let through.
+    db.exec("CREATE EVENT e2 ON SCHEDULE AT CURRENT_TIMESTAMP + INTERVAL 1 DAY DO DELETE FROM t")
+        .await;
+    db.exec("CREATE VIEW v2 AS SELECT id FROM t").await;
+    db.exec("INSERT INTO t VALUES (2, 6)").await;
+    let custom = with_key(&config, "schema.history.internal.ddl.filter", ".*EVENT.*");
+    let mut task = start_task(&custom, offsets, false).await;
+    let resumed = poll_n(&mut task, 2).await;
+    // MariaDB logs the view with its algorithm, definer and security.
+    let view = payload(&resumed[0]);
+    let ddl = view["ddl"].as_str().unwrap();
+    assert!(
+        ddl.starts_with("CREATE ") && ddl.ends_with(" VIEW `v2` AS SELECT id FROM t"),
+        "views are recorded once the filter no longer lists them: {view:#}"
+    );
+    assert_eq!(
+        row_field(&resumed[1], "n"),
+        Some(strait_api::Value::Int32(6))
+    );
+    assert!(poll_for(&mut task, Duration::from_millis(300))
+        .await
+        .is_empty());
+    task.stop().await.unwrap();
+    db.drop_db().await;
+}
+
+/// `config` with one key replaced.
+fn with_key(config: &strait_api::ConfigMap, key: &str, value: &str) -> strait_api::ConfigMap {
+    let mut c = config.clone();
+    c.insert(key.to_string(), value.to_string());
+    c
+}

@@ -23,6 +23,7 @@ use strait_api::config::{
 use strait_api::{ConfigMap, ConnectError, Result};
 
 use super::filters::{Filters, KeyColumns, PatternList};
+use super::history::ddl_filter::{DdlFilter, DEFAULT_DDL_FILTER};
 
 pub const HOSTNAME: &str = "database.hostname";
 pub const PORT: &str = "database.port";
@@ -87,6 +88,9 @@ pub const SCHEMA_HISTORY: &str = "schema.history.internal";
 pub const SCHEMA_HISTORY_TOPIC: &str = "schema.history.internal.kafka.topic";
 pub const SCHEMA_HISTORY_BOOTSTRAP: &str = "schema.history.internal.kafka.bootstrap.servers";
 pub const SCHEMA_HISTORY_SKIP_UNPARSEABLE: &str = "schema.history.internal.skip.unparseable.ddl";
+pub const SCHEMA_HISTORY_DDL_FILTER: &str = "schema.history.internal.ddl.filter";
+/// The pre-2.0 name of [`SCHEMA_HISTORY_DDL_FILTER`], honoured when the new one is absent.
+pub const DATABASE_HISTORY_DDL_FILTER: &str = "database.history.ddl.filter";
 pub const SCHEMA_HISTORY_STORE_ONLY_CAPTURED_TABLES: &str =
     "schema.history.internal.store.only.captured.tables.ddl";
 pub const SCHEMA_HISTORY_STORE_ONLY_CAPTURED_DATABASES: &str =
@@ -137,8 +141,6 @@ pub const UNSUPPORTED: &[(&str, Option<&str>, &str)] = &[
     ("schema.history.internal.kafka.query.timeout.ms", Some("3000"), "the history client uses the worker's Kafka timeouts"),
     ("schema.history.internal.kafka.create.timeout.ms", Some("30000"), "the history client uses the worker's Kafka timeouts"),
     ("schema.history.internal.memory.optimization", Some("off"), "the history is replayed in full"),
-    ("schema.history.internal.ddl.filter", None, "the DDL filter is fixed: statements that change no table or database (GRANT/REVOKE, users and roles, views, routines, triggers, ANALYZE/OPTIMIZE/REPAIR, SAVEPOINT...) are never recorded, which is what Debezium's default filter keeps out"),
-    ("database.history.ddl.filter", None, "the DDL filter is fixed: statements that change no table or database (GRANT/REVOKE, users and roles, views, routines, triggers, ANALYZE/OPTIMIZE/REPAIR, SAVEPOINT...) are never recorded, which is what Debezium's default filter keeps out"),
     ("database.ssl.keystore", None, "TLS is not built into this Strait binary"),
     ("database.ssl.truststore", None, "TLS is not built into this Strait binary"),
     ("database.ssl.keystore.password", None, "TLS is not built into this Strait binary"),
@@ -410,6 +412,8 @@ pub struct HistoryConfig {
     pub storage: HistoryStorage,
     /// `skip.unparseable.ddl`: log and skip a DDL statement the parser cannot read.
     pub skip_unparseable_ddl: bool,
+    /// `ddl.filter`: statements neither applied nor recorded.
+    pub ddl_filter: DdlFilter,
     /// `store.only.captured.tables.ddl`: record and model only captured tables.
     pub store_only_captured_tables: bool,
     /// `store.only.captured.databases.ddl`: record only statements of captured databases.
@@ -559,6 +563,13 @@ fn check_server_id(v: &ParsedValue) -> std::result::Result<(), String> {
 fn check_regex_list(v: &ParsedValue) -> std::result::Result<(), String> {
     match string_of(v) {
         Some(s) => PatternList::parse(s).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
+fn check_ddl_filter(v: &ParsedValue) -> std::result::Result<(), String> {
+    match string_of(v) {
+        Some(s) => DdlFilter::parse(s).map(|_| ()),
         None => Ok(()),
     }
 }
@@ -756,6 +767,8 @@ impl MySqlSourceConfig {
                 .default_null())
             .define(key(SCHEMA_HISTORY_SKIP_UNPARSEABLE, Boolean, Low, history, "Controls the action Debezium will take when it meets a DDL statement it cannot parse. By default the connector stops operating; when true it logs the statement and skips it.")
                 .default("false"))
+            .define(key(SCHEMA_HISTORY_DDL_FILTER, String, Low, history, "Comma-separated regular expressions (a comma inside one escaped as \\,) matched against whole statements, case-insensitively: a matching statement is neither applied nor recorded in the schema history. The default is Debezium's list (server-generated temporary table drops, RDS heartbeats, SAVEPOINT, GRANT/REVOKE, users and roles, ANALYZE/OPTIMIZE/REPAIR, views, functions, procedures, triggers).")
+                .default(DEFAULT_DDL_FILTER).validator(custom(check_ddl_filter)))
             .define(key(SCHEMA_HISTORY_STORE_ONLY_CAPTURED_TABLES, Boolean, Low, history, "Controls what DDL will Debezium store in database schema history. By default (false) Debezium will store all incoming DDL statements. If set to true, then only DDL that manipulates a captured table will be stored.")
                 .default("false"))
             .define(key(SCHEMA_HISTORY_STORE_ONLY_CAPTURED_DATABASES, Boolean, Low, history, "Controls what DDL will Debezium store in database schema history. By default (false) Debezium will store all incoming DDL statements. If set to true, then only DDL that manipulates a table from captured schema/database will be stored.")
@@ -932,6 +945,7 @@ impl MySqlSourceConfig {
             history: HistoryConfig {
                 storage: history_storage(raw),
                 skip_unparseable_ddl: p.boolean(SCHEMA_HISTORY_SKIP_UNPARSEABLE).unwrap_or(false),
+                ddl_filter: ddl_filter(raw),
                 store_only_captured_tables: p
                     .boolean(SCHEMA_HISTORY_STORE_ONLY_CAPTURED_TABLES)
                     .unwrap_or(false),
@@ -977,6 +991,16 @@ fn history_storage(raw: &ConfigMap) -> HistoryStorage {
             .unwrap_or_default()
             .to_string(),
     }
+}
+
+/// `schema.history.internal.ddl.filter`, else its pre-2.0 name, else Debezium's default; an
+/// empty value filters nothing, as in Debezium. Validation has checked the expressions.
+fn ddl_filter(raw: &ConfigMap) -> DdlFilter {
+    let list = raw
+        .get(SCHEMA_HISTORY_DDL_FILTER)
+        .or_else(|| raw.get(DATABASE_HISTORY_DDL_FILTER))
+        .map_or(DEFAULT_DDL_FILTER, String::as_str);
+    DdlFilter::parse(list).unwrap_or_default()
 }
 
 /// Replaces characters Kafka does not allow in topic names with `_`.
@@ -1060,6 +1084,11 @@ pub fn extra_problems(config: &ConfigMap) -> Vec<(String, String)> {
                 name.to_string(),
                 format!("Strait does not support '{name}' yet ({why}); {accepted}"),
             ));
+        }
+    }
+    if let Some(list) = config.get(DATABASE_HISTORY_DDL_FILTER) {
+        if let Err(e) = DdlFilter::parse(list) {
+            problems.push((DATABASE_HISTORY_DDL_FILTER.to_string(), e));
         }
     }
     for (old, new) in RENAMED {
@@ -1234,10 +1263,22 @@ mod tests {
                     bootstrap_servers: "kafka:9092".into(),
                 },
                 skip_unparseable_ddl: false,
+                ddl_filter: DdlFilter::default(),
                 store_only_captured_tables: false,
                 store_only_captured_databases: false,
             }
         );
+        assert!(c.history.ddl_filter.matches("GRANT ALL ON *.* TO u"));
+        // A custom DDL filter replaces the default; an empty one filters nothing.
+        let c = MySqlSourceConfig::parse(&with(&[(SCHEMA_HISTORY_DDL_FILTER, "CREATE EVENT .*")]))
+            .unwrap();
+        assert!(c.history.ddl_filter.matches("create event e on schedule every 1 hour do select 1"));
+        assert!(!c.history.ddl_filter.matches("GRANT ALL ON *.* TO u"));
+        let c = MySqlSourceConfig::parse(&with(&[(SCHEMA_HISTORY_DDL_FILTER, "")])).unwrap();
+        assert!(!c.history.ddl_filter.matches("GRANT ALL ON *.* TO u"));
+        let c = MySqlSourceConfig::parse(&with(&[(DATABASE_HISTORY_DDL_FILTER, "FLUSH .*")]))
+            .unwrap();
+        assert!(c.history.ddl_filter.matches("FLUSH TABLES"));
         // Pre-2.0 names stand in for the new ones.
         let mut old = minimal();
         old.remove(SCHEMA_HISTORY_TOPIC);
@@ -1298,7 +1339,8 @@ mod tests {
             ("converters", "boolean"),
             ("column.mask.hash.SHA-256.with.salt.x", "db.t.c"),
             ("table.whitelist", "db.t"),
-            ("schema.history.internal.ddl.filter", "GRANT .*"),
+            (SCHEMA_HISTORY_DDL_FILTER, "GRANT (.*"),
+            (DATABASE_HISTORY_DDL_FILTER, "(?<=x)GRANT"),
         ];
         for (k, v) in cases {
             let problems = MySqlSourceConfig::problems(&with(&[(k, v)]));

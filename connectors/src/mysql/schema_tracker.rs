@@ -144,12 +144,18 @@ impl SchemaTracker {
             HistoryStore::Memory(records) => records.clone(),
         };
         let mut model = TableModel::default();
+        let filter = &self.config.history.ddl_filter;
         let applied = history::recover(
             &records,
             &self.context.partition,
             offset,
             &mut model,
             |model, ddl, db| {
+                // Debezium's recovery skips statements the DDL filter matches.
+                if filter.matches(ddl) {
+                    tracing::info!(ddl = %ddl, "a DDL statement of the schema history was filtered out by schema.history.internal.ddl.filter");
+                    return Ok(());
+                }
                 super::ddl::apply(model, ddl, db.unwrap_or(""))
                     .map(|_| ())
                     .map_err(|e| e.to_string())
@@ -388,6 +394,47 @@ impl SchemaTracker {
                 .map(|c| (c.id.db.clone(), Some(c)))
                 .collect()
         };
+        outcome.records = self.record_events(sql, at, events).await?;
+        Ok(outcome)
+    }
+
+    /// A streamed statement that changes no table or database (`SET`, `CREATE EVENT`,
+    /// `FLUSH TABLES`...): recorded in the history, and in the schema change topic, as a
+    /// database-level event of the QUERY event's database, as Debezium's `parseDdl` does when its
+    /// parser reports no change. With `store.only.captured.tables.ddl`, only a global `SET`
+    /// (no database) is recorded.
+    ///
+    /// # Errors
+    /// Retriable when the history topic cannot be written.
+    pub async fn record_database_statement(
+        &mut self,
+        sql: &str,
+        db: &str,
+        at: StatementSource<'_>,
+    ) -> Result<Vec<SourceRecord>, ConnectError> {
+        if self
+            .replayed
+            .contains(&(position_key(at.position), sql.to_string()))
+        {
+            return Ok(Vec::new());
+        }
+        let global_set = db.is_empty() && sql.to_ascii_uppercase().starts_with("SET ");
+        if self.config.history.store_only_captured_tables && !global_set {
+            return Ok(Vec::new());
+        }
+        self.record_events(sql, at, vec![(db.to_string(), None)])
+            .await
+    }
+
+    /// Writes one history record per event (database, table change) that
+    /// [`Self::records_event`] accepts; returns the schema change records for them.
+    async fn record_events(
+        &mut self,
+        sql: &str,
+        at: StatementSource<'_>,
+        events: Vec<(String, Option<&TableChange>)>,
+    ) -> Result<Vec<SourceRecord>, ConnectError> {
+        let mut schema_changes = Vec::new();
         let mut history_records = Vec::new();
         let ts_ms = now_millis();
         for (database, change) in events {
@@ -409,7 +456,7 @@ impl SchemaTracker {
                 let source = self
                     .context
                     .source(at.source, &database, table, at.snapshot);
-                outcome.records.push(factory.record(
+                schema_changes.push(factory.record(
                     &self.context,
                     source,
                     ts_ms,
@@ -425,7 +472,7 @@ impl SchemaTracker {
             HistoryStore::Kafka(topic) => topic.append(&history_records).await?,
             HistoryStore::Memory(records) => records.extend(history_records),
         }
-        Ok(outcome)
+        Ok(schema_changes)
     }
 
     /// Whether an event is recorded (history and schema change topic), per

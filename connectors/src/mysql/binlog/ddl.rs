@@ -24,8 +24,13 @@ pub enum Statement {
     SchemaChangeUnknown,
     /// A row-changing statement in statement format (ignored with a warning, as Debezium does).
     Dml,
-    /// Anything else (GRANT, views, routines, SAVEPOINT, XA, server comments...).
+    /// Nothing for the stream: XA statements, `END`, `FLUSH PRIVILEGES` (what Debezium skips
+    /// before parsing).
     Ignored,
+    /// A statement that changes no table (SET, CREATE EVENT, FLUSH TABLES, GRANT, views,
+    /// routines, SAVEPOINT, server comments...): Debezium records it as a database-level event
+    /// unless `schema.history.internal.ddl.filter` keeps it out.
+    Other,
 }
 
 /// Tokens of the statement head: words and (possibly qualified) identifiers.
@@ -162,7 +167,16 @@ fn skip_if_exists(toks: &[String], mut i: usize) -> usize {
 
 /// Classifies a QUERY event's statement; `default_db` is the event's current database.
 pub fn classify(sql: &str, default_db: &str) -> Statement {
-    let toks = tokens(sql);
+    let mut toks = tokens(sql);
+    // MariaDB's `SET STATEMENT var=value[, ...] FOR <statement>` is the statement.
+    if toks.len() > 2
+        && toks[0].eq_ignore_ascii_case("set")
+        && toks[1].eq_ignore_ascii_case("statement")
+    {
+        if let Some(i) = toks.iter().position(|t| t.eq_ignore_ascii_case("for")) {
+            toks.drain(..=i);
+        }
+    }
     let first = toks
         .first()
         .map(|t| t.to_ascii_lowercase())
@@ -180,7 +194,12 @@ pub fn classify(sql: &str, default_db: &str) -> Statement {
             }
         }
         "create" | "alter" | "drop" | "rename" => schema_statement(&first, &toks, default_db),
-        _ => Statement::Ignored,
+        "xa" => Statement::Ignored,
+        "end" if toks.len() == 1 => Statement::Ignored,
+        "flush" if toks.len() == 2 && toks[1].eq_ignore_ascii_case("privileges") => {
+            Statement::Ignored
+        }
+        _ => Statement::Other,
     }
 }
 
@@ -206,7 +225,7 @@ fn schema_statement(verb: &str, toks: &[String], default_db: &str) -> Statement 
         .map(|t| t.to_ascii_lowercase())
         .unwrap_or_default();
     match kind.as_str() {
-        "temporary" => Statement::Ignored,
+        "temporary" => Statement::Other,
         "table" | "tables" => {
             i = skip_if_exists(toks, i + 1);
             let mut tables = Vec::new();
@@ -281,7 +300,7 @@ fn schema_statement(verb: &str, toks: &[String], default_db: &str) -> Statement 
             }
         }
         "database" | "schema" => Statement::SchemaChangeUnknown,
-        _ => Statement::Ignored,
+        _ => Statement::Other,
     }
 }
 
@@ -298,12 +317,32 @@ mod tests {
         assert_eq!(classify("BEGIN", "d"), Statement::Begin);
         assert_eq!(classify("COMMIT /* implicit */", "d"), Statement::Commit);
         assert_eq!(classify("insert into t values (1)", "d"), Statement::Dml);
-        assert_eq!(classify("GRANT ALL ON *.* TO x", "d"), Statement::Ignored);
+        assert_eq!(classify("GRANT ALL ON *.* TO x", "d"), Statement::Other);
         assert_eq!(
             classify("# Dummy event replacing event type 160", "d"),
-            Statement::Ignored
+            Statement::Other
         );
-        assert_eq!(classify("SAVEPOINT s1", "d"), Statement::Ignored);
+        assert_eq!(classify("SAVEPOINT s1", "d"), Statement::Other);
+        assert_eq!(classify("CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO SELECT 1", "d"), Statement::Other);
+        assert_eq!(classify("CREATE VIEW v AS SELECT 1", "d"), Statement::Other);
+        assert_eq!(classify("SET PASSWORD = PASSWORD('x')", "d"), Statement::Other);
+        assert_eq!(classify("XA START 'x'", "d"), Statement::Ignored);
+        assert_eq!(classify("END", "d"), Statement::Ignored);
+        assert_eq!(classify("FLUSH PRIVILEGES", "d"), Statement::Ignored);
+        assert_eq!(classify("FLUSH TABLES", "d"), Statement::Other);
+    }
+
+    #[test]
+    fn set_statement_prefix_is_the_statement_it_runs() {
+        assert_eq!(
+            classify("SET STATEMENT max_statement_time=60, `for`=1 FOR ALTER TABLE t ADD c INT", "d"),
+            Statement::SchemaChange(vec![t("d", "t")])
+        );
+        assert_eq!(
+            classify("set statement lock_wait_timeout=5 for insert into t values (1)", "d"),
+            Statement::Dml
+        );
+        assert_eq!(classify("SET @x = 1", "d"), Statement::Other);
     }
 
     #[test]
@@ -353,12 +392,12 @@ mod tests {
         );
         assert_eq!(
             classify("CREATE TEMPORARY TABLE tmp (a int)", "s"),
-            Statement::Ignored
+            Statement::Other
         );
         assert_eq!(
             classify("CREATE OR REPLACE VIEW v AS SELECT 1", "s"),
-            Statement::Ignored
+            Statement::Other
         );
-        assert_eq!(classify("DROP USER x", "s"), Statement::Ignored);
+        assert_eq!(classify("DROP USER x", "s"), Statement::Other);
     }
 }

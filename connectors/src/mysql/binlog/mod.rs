@@ -534,7 +534,18 @@ impl<'a> Streamer<'a> {
         sql: &str,
         sink: &mut Sink,
     ) -> Result<(), ReadError> {
-        match ddl::classify(sql.trim(), db) {
+        let statement = ddl::classify(sql.trim(), db);
+        // Debezium's handleQueryEvent: what the DDL filter matches is skipped entirely (neither
+        // applied nor recorded), except transaction boundaries and TRUNCATE (a data event).
+        if !matches!(
+            statement,
+            Statement::Begin | Statement::Commit | Statement::Truncate(_) | Statement::Ignored
+        ) && self.config.history.ddl_filter.matches(sql.trim())
+        {
+            tracing::debug!(sql = %sql, "statement filtered out by schema.history.internal.ddl.filter");
+            return Ok(());
+        }
+        match statement {
             Statement::Begin => self.begin(Some(i64::from(thread)), sink).await?,
             Statement::Commit => self.commit(sink).await?,
             Statement::Rollback => {
@@ -544,6 +555,11 @@ impl<'a> Streamer<'a> {
                 tracing::warn!(sql = %sql, "received DML in a QUERY event: the binlog probably contains statement-based events");
             }
             Statement::Ignored => {}
+            Statement::Other => {
+                if !self.skipping {
+                    self.handle_database_statement(db, sql.trim(), sink).await?;
+                }
+            }
             Statement::SchemaChange(_)
             | Statement::SchemaChangeUnknown
             | Statement::Truncate(_) => {
@@ -553,6 +569,33 @@ impl<'a> Streamer<'a> {
                 }
                 self.handle_ddl(db, sql, sink).await?;
             }
+        }
+        Ok(())
+    }
+
+    /// A statement that changes no table: a database-level history event and schema change
+    /// record.
+    async fn handle_database_statement(
+        &mut self,
+        db: &str,
+        sql: &str,
+        sink: &mut Sink,
+    ) -> Result<(), ReadError> {
+        let position = self.tracker.offset_map();
+        let records = self
+            .schema
+            .record_database_statement(
+                sql,
+                db,
+                StatementSource {
+                    position: &position,
+                    source: &self.tracker.source,
+                    snapshot: None,
+                },
+            )
+            .await?;
+        for record in records {
+            sink.push(record).await?;
         }
         Ok(())
     }

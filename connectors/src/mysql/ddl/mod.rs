@@ -93,7 +93,7 @@ pub fn apply(model: &mut TableModel, sql: &str, default_db: &str) -> Result<Appl
         statement: excerpt(sql),
         reason: format!("{} at byte {}", e.reason, e.offset),
     })?;
-    let statement = statement::parse(&tokens).map_err(|reason| DdlError::Syntax {
+    let statement = statement::parse(without_set_statement(&tokens)).map_err(|reason| DdlError::Syntax {
         statement: excerpt(sql),
         reason,
     })?;
@@ -107,6 +107,21 @@ pub fn apply(model: &mut TableModel, sql: &str, default_db: &str) -> Result<Appl
         truncated: outcome.truncated,
         is_ddl: outcome.is_ddl,
     })
+}
+
+/// The statement after MariaDB's `SET STATEMENT var=value[, ...] FOR` prefix, which runs it
+/// with session variables changed and changes nothing a table model holds.
+fn without_set_statement(tokens: &[lexer::Token]) -> &[lexer::Token] {
+    let word = |t: Option<&lexer::Token>, w: &str| {
+        matches!(t, Some(lexer::Token::Word(x)) if x.eq_ignore_ascii_case(w))
+    };
+    if !(word(tokens.first(), "set") && word(tokens.get(1), "statement")) {
+        return tokens;
+    }
+    match (2..tokens.len()).find(|&i| word(tokens.get(i), "for")) {
+        Some(i) => &tokens[i + 1..],
+        None => tokens,
+    }
 }
 
 #[cfg(test)]

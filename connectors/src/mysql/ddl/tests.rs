@@ -386,3 +386,18 @@ fn statements_applied_twice_leave_the_same_model() {
         assert_eq!(m, once, "{sql}");
     }
 }
+
+#[test]
+fn set_statement_prefix_applies_the_statement_it_runs() {
+    let mut m = model();
+    run(&mut m, "CREATE TABLE t (id INT PRIMARY KEY)");
+    let a = run(
+        &mut m,
+        "SET STATEMENT max_statement_time=60, lock_wait_timeout=5 FOR ALTER TABLE t ADD COLUMN n INT",
+    );
+    assert!(a.is_ddl);
+    assert_eq!(a.changes.len(), 1);
+    assert_eq!(table(&m, "t").columns.len(), 2);
+    // A plain SET is not a statement prefix.
+    assert!(!run(&mut m, "SET max_statement_time=60").is_ddl);
+}

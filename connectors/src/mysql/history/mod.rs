@@ -8,16 +8,20 @@
 //! - [`position`]: `BinlogHistoryRecordComparator`, which decides whether a record lies at or
 //!   before an offset;
 //! - [`topic`]: `KafkaSchemaHistory`'s topic (creation settings, append, read to the end);
-//! - [`recover`]: `AbstractSchemaHistory.recover`, which applies the records to the model.
+//! - [`recover`]: `AbstractSchemaHistory.recover`, which applies the records to the model;
+//! - [`ddl_filter`]: `schema.history.internal.ddl.filter`, the statements neither processed nor
+//!   recorded.
 //!
 //! DDL parsing is not a dependency here: recovery takes the statement applier as a closure, so
 //! the history can be read and written independently of how statements are interpreted.
 
+pub mod ddl_filter;
 pub mod document;
 pub mod position;
 pub mod recover;
 pub mod topic;
 
+pub use ddl_filter::DdlFilter;
 pub use document::HistoryRecord;
 pub use position::is_at_or_before;
 pub use recover::recover;

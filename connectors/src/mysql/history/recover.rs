@@ -8,7 +8,8 @@
 //! Debezium versions that stored only DDL) go to the statement applier with the record's
 //! database, which is how `CREATE DATABASE` and `SET character_set_server` reach the model.
 //! The applier is a parameter so this module does not depend on the DDL parser; Debezium's
-//! `schema.history.internal.ddl.filter` belongs in it too.
+//! `schema.history.internal.ddl.filter` is applied there (only to records without table
+//! changes, as in Debezium).
 
 use strait_api::OffsetMap;
 
