@@ -221,7 +221,9 @@ mysql_up() {
 
 mysql_start() {
     local data="$MYSQL_DIR/data"
-    if [ ! -f "$MYSQL_DIR/.installed" ]; then
+    # The marker is written only after a complete initialisation; without the privilege tables
+    # (an interrupted run) the directory is initialised again.
+    if [ ! -f "$MYSQL_DIR/.installed" ] || [ ! -e "$data/mysql/db.frm" ]; then
         log "initialising the MariaDB data directory $data"
         rm -rf "$data"
         mkdir -p "$data"
@@ -337,9 +339,18 @@ cmd_status() {
     return "$ok"
 }
 
+# `up` and `down` hold a lock, so two runs at once (CI and a developer, say) take turns instead
+# of initialising the same data directory twice.
+with_lock() {
+    mkdir -p "$SERVICES_DIR"
+    exec 9>"$SERVICES_DIR/.lock"
+    flock 9
+    "$@"
+}
+
 case "${1:-}" in
-    up) cmd_up ;;
-    down) cmd_down ;;
+    up) with_lock cmd_up ;;
+    down) with_lock cmd_down ;;
     status) cmd_status ;;
     env) env_lines ;;
     *)
