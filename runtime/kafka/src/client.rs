@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
@@ -26,7 +26,7 @@ use kafka_protocol::protocol::StrBytes;
 use crate::admin;
 use crate::cluster::{Cluster, TopicMetadata};
 use crate::connection::ConnectionSettings;
-use crate::record_batch::{self, EncodeError};
+use crate::record_batch::{self, Batches, EncodeError};
 use crate::{Broker, CompressionType, ConsumedRecord, KafkaError, ProduceRecord, TopicSpec};
 
 /// Tunables of [`KafkaBroker`]; the defaults suit a Connect worker.
@@ -273,6 +273,26 @@ impl KafkaBroker {
         }
     }
 
+    /// [`Self::produce_batch`], sent again while the broker is known to have written nothing
+    /// and the error is worth retrying.
+    async fn produce_batch_retrying(
+        &self,
+        topic: &str,
+        partition: i32,
+        batch: Bytes,
+    ) -> Result<i64, KafkaError> {
+        let mut retry = self.retry();
+        loop {
+            match self.produce_batch(topic, partition, batch.clone()).await {
+                Ok(base) => return Ok(base),
+                Err((e, unwritten)) if unwritten && worth_retrying(&e) && retry.again().await => {
+                    tracing::debug!(topic, partition, error = %e, "retrying produce");
+                }
+                Err((e, _)) => return Err(e),
+            }
+        }
+    }
+
     /// One Fetch of `partition` at `offset` from its leader.
     async fn fetch(
         &self,
@@ -395,6 +415,9 @@ impl Broker for KafkaBroker {
     /// Sends the records as one batch, or as several in order when they exceed
     /// [`KafkaClientConfig::max_batch_bytes`]; if a later batch fails, the earlier ones stay
     /// written (a retry by the caller duplicates them: at-least-once, as in Kafka Connect).
+    ///
+    /// One batch is in flight at a time: batch k+1 is encoded and sent once batch k is
+    /// acknowledged, and a failed batch ends the call, so nothing after it is written.
     async fn produce_compressed(
         &self,
         topic: &str,
@@ -402,36 +425,16 @@ impl Broker for KafkaBroker {
         records: Vec<ProduceRecord>,
         compression: CompressionType,
     ) -> Result<Vec<i64>, KafkaError> {
+        let refused = |e| unencodable(topic, partition, e);
         // Every record is checked before the first batch is sent.
-        let mut records =
-            record_batch::to_records(records).map_err(|e| unencodable(topic, partition, e))?;
-        let mut offsets = Vec::with_capacity(records.len());
-        let mut buf = BytesMut::new();
-        let mut start = 0;
-        while start < records.len() {
-            let count = record_batch::encode_batch(
-                &mut buf,
-                &mut records[start..],
-                self.config.max_batch_bytes,
-                compression,
-            )
-            .map_err(|e| unencodable(topic, partition, e))?;
-            let batch = buf.split().freeze();
-
-            let mut retry = self.retry();
-            let base_offset = loop {
-                match self.produce_batch(topic, partition, batch.clone()).await {
-                    Ok(base) => break base,
-                    Err((e, unwritten))
-                        if unwritten && worth_retrying(&e) && retry.again().await =>
-                    {
-                        tracing::debug!(topic, partition, error = %e, "retrying produce");
-                    }
-                    Err((e, _)) => return Err(e),
-                }
-            };
-            offsets.extend((0..count as i64).map(|i| base_offset + i));
-            start += count;
+        let records = record_batch::to_records(records).map_err(refused)?;
+        let mut batches = Batches::new(records, self.config.max_batch_bytes, compression);
+        let mut offsets = Vec::with_capacity(batches.len());
+        while let Some(batch) = batches.encode_next().map_err(refused)? {
+            let base_offset = self
+                .produce_batch_retrying(topic, partition, batch.bytes)
+                .await?;
+            offsets.extend((0..batch.count as i64).map(|i| base_offset + i));
         }
         Ok(offsets)
     }
@@ -581,6 +584,7 @@ impl Broker for KafkaBroker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_broker::{Produced, TestBroker};
 
     #[test]
     fn bootstrap_entries_need_a_port() {
@@ -601,6 +605,139 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("'kafka'"), "{err}");
+    }
+
+    const WAIT: Duration = Duration::from_secs(10);
+
+    /// 30 records keyed 0..30 with 5000-byte values: three fit in a batch of at most 20 000
+    /// bytes, so they go out as ten batches.
+    fn thirty_records() -> Vec<ProduceRecord> {
+        (0..30u8)
+            .map(|i| ProduceRecord {
+                key: Some(Bytes::from(vec![i])),
+                value: Some(Bytes::from(vec![i; 5000])),
+                headers: Vec::new(),
+                timestamp_ms: 1,
+            })
+            .collect()
+    }
+
+    async fn client_of(broker: &TestBroker) -> KafkaBroker {
+        let config = KafkaClientConfig {
+            max_batch_bytes: 20_000,
+            retry_backoff: Duration::from_millis(1),
+            ..KafkaClientConfig::default()
+        };
+        KafkaBroker::connect_with(&[broker.addr.clone()], config)
+            .await
+            .unwrap()
+    }
+
+    /// The keys of the records in a produced batch, in order.
+    fn keys(produced: &Produced) -> Vec<u8> {
+        let mut out = Vec::new();
+        record_batch::decode_batches(produced.batch.clone(), 0, i64::MAX, &mut out).unwrap();
+        out.iter().map(|r| r.key.as_ref().unwrap()[0]).collect()
+    }
+
+    /// Whether a Produce request arrives soon (it should not).
+    async fn another_produce(broker: &mut TestBroker) -> bool {
+        broker
+            .next_produce(Duration::from_millis(100))
+            .await
+            .is_some()
+    }
+
+    #[tokio::test]
+    async fn batches_go_out_in_order_one_at_a_time() {
+        for compression in [CompressionType::None, CompressionType::Lz4] {
+            let mut broker = TestBroker::start().await;
+            let client = client_of(&broker).await;
+            let produce = client.produce_compressed("t", 0, thirty_records(), compression);
+            let script = async {
+                let mut seen = Vec::new();
+                let mut next_offset = 100;
+                for k in 0..10 {
+                    let batch = broker.next_produce(WAIT).await.expect("a batch");
+                    // The next batch is not sent before this one is answered.
+                    assert!(!another_produce(&mut broker).await, "batch {k} unanswered");
+                    let keys = keys(&batch);
+                    next_offset += keys.len() as i64;
+                    batch.answer(0, next_offset - keys.len() as i64);
+                    seen.extend(keys);
+                }
+                assert!(!another_produce(&mut broker).await);
+                seen
+            };
+            let (offsets, seen) = tokio::join!(produce, script);
+            assert_eq!(offsets.unwrap(), (100..130).collect::<Vec<i64>>());
+            assert_eq!(seen, (0..30).collect::<Vec<u8>>(), "{compression}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rejected_batch_ends_the_produce_and_nothing_after_it_is_sent() {
+        let mut broker = TestBroker::start().await;
+        let client = client_of(&broker).await;
+        let produce = client.produce_compressed("t", 0, thirty_records(), CompressionType::Lz4);
+        let script = async {
+            for (k, base) in [(0, 0), (1, 3)] {
+                let batch = broker.next_produce(WAIT).await.expect("a batch");
+                assert_eq!(keys(&batch)[0], 3 * k);
+                batch.answer(0, base);
+            }
+            let third = broker.next_produce(WAIT).await.expect("the third batch");
+            assert_eq!(keys(&third), [6, 7, 8]);
+            third.answer(ResponseError::InvalidRecord.code(), 0);
+            assert!(
+                !another_produce(&mut broker).await,
+                "a batch after the rejected one"
+            );
+        };
+        let (result, ()) = tokio::join!(produce, script);
+        let err = result.unwrap_err();
+        assert_eq!(
+            err.error_code(),
+            Some(ResponseError::InvalidRecord.code()),
+            "{err}"
+        );
+        assert!(!err.is_retriable());
+    }
+
+    /// A batch the broker says it did not write is sent again, and only then the next one; one
+    /// it may have written is not (the caller decides).
+    #[tokio::test]
+    async fn an_unwritten_batch_is_resent_before_the_next() {
+        let mut broker = TestBroker::start().await;
+        let client = client_of(&broker).await;
+        let produce = client.produce_compressed("t", 0, thirty_records(), CompressionType::Lz4);
+        let script = async {
+            let mut sent = Vec::new();
+            let mut next_offset = 0;
+            let mut refused = false;
+            while let Some(batch) = broker.next_produce(Duration::from_millis(500)).await {
+                let keys = keys(&batch);
+                sent.push(keys[0]);
+                if keys[0] == 12 && !refused {
+                    refused = true;
+                    batch.answer(ResponseError::NotEnoughReplicas.code(), 0);
+                } else if keys[0] == 21 {
+                    batch.answer(ResponseError::RequestTimedOut.code(), 0);
+                } else {
+                    batch.answer(0, next_offset);
+                    next_offset += keys.len() as i64;
+                }
+            }
+            sent
+        };
+        let (result, sent) = tokio::join!(produce, script);
+        assert_eq!(sent, [0, 3, 6, 9, 12, 12, 15, 18, 21]);
+        let err = result.unwrap_err();
+        assert_eq!(
+            err.error_code(),
+            Some(ResponseError::RequestTimedOut.code()),
+            "{err}"
+        );
     }
 
     #[tokio::test]

@@ -46,6 +46,8 @@ mod connection;
 mod error;
 pub mod partitioner;
 mod record_batch;
+#[cfg(test)]
+mod test_broker;
 
 pub use client::{KafkaBroker, KafkaClientConfig};
 pub use compression::CompressionType;

@@ -34,8 +34,8 @@ use kafka_protocol::indexmap::map::Entry;
 use kafka_protocol::indexmap::IndexMap;
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::records::{
-    Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions,
-    TimestampType, NO_PARTITION_LEADER_EPOCH, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE,
+    Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+    NO_PARTITION_LEADER_EPOCH, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE,
 };
 
 use crate::{CompressionType, ConsumedRecord, ProduceRecord};
@@ -55,7 +55,6 @@ const MAX_TIMESTAMP: Range<usize> = 35..43;
 const RECORD_OVERHEAD_BOUND: usize = 5 + 1 + 10 + 5 + 5 + 5 + 5;
 /// Most bytes a header can take besides its key and value: two length varints.
 const HEADER_OVERHEAD_BOUND: usize = 5 + 5;
-
 
 /// Why records could not be encoded.
 #[derive(Debug, PartialEq, Eq)]
@@ -199,12 +198,70 @@ pub(crate) fn encode_batch(
         ),
         _ => RecordBatchEncoder::encode(buf, &records[..count], &options),
     };
-    encoded.map_err(|e| {
-        EncodeError::Codec {
-            message: format!("{e:#}"),
-        }
+    encoded.map_err(|e| EncodeError::Codec {
+        message: format!("{e:#}"),
     })?;
     Ok(count)
+}
+
+/// The records of one produce call, encoded into batches one at a time, in order.
+pub(crate) struct Batches {
+    records: Vec<Record>,
+    /// Index of the first record not encoded yet.
+    next: usize,
+    max_bytes: usize,
+    compression: CompressionType,
+}
+
+/// One encoded batch and how many records it holds.
+pub(crate) struct EncodedBatch {
+    pub count: usize,
+    pub bytes: Bytes,
+}
+
+impl Batches {
+    /// Batches of at most `max_bytes` (before compression; see [`encode_batch`]).
+    pub(crate) fn new(
+        records: Vec<Record>,
+        max_bytes: usize,
+        compression: CompressionType,
+    ) -> Self {
+        Self {
+            records,
+            next: 0,
+            max_bytes,
+            compression,
+        }
+    }
+
+    /// How many records there are in all.
+    pub(crate) fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether every record has been encoded.
+    pub(crate) fn is_done(&self) -> bool {
+        self.next >= self.records.len()
+    }
+
+    /// Encodes the next batch; `None` once every record has been.
+    pub(crate) fn encode_next(&mut self) -> Result<Option<EncodedBatch>, EncodeError> {
+        if self.is_done() {
+            return Ok(None);
+        }
+        let mut buf = BytesMut::new();
+        let count = encode_batch(
+            &mut buf,
+            &mut self.records[self.next..],
+            self.max_bytes,
+            self.compression,
+        )?;
+        self.next += count;
+        Ok(Some(EncodedBatch {
+            count,
+            bytes: buf.freeze(),
+        }))
+    }
 }
 
 /// An upper bound of a record's encoded size.
@@ -387,7 +444,10 @@ mod tests {
         ])
         .unwrap();
         let mut buf = BytesMut::new();
-        assert_eq!(encode_batch(&mut buf, &mut records, usize::MAX, CompressionType::None), Ok(2));
+        assert_eq!(
+            encode_batch(&mut buf, &mut records, usize::MAX, CompressionType::None),
+            Ok(2)
+        );
 
         let field = |range: Range<usize>| {
             let mut v = 0i64;
@@ -676,7 +736,12 @@ mod tests {
         let records: Vec<_> = (0..50)
             .map(|i| ProduceRecord {
                 key: Some(format!("key-{i}").into_bytes().into()),
-                value: Some(format!("{{\"schema\":{{}},\"payload\":{i}}}").repeat(40).into_bytes().into()),
+                value: Some(
+                    format!("{{\"schema\":{{}},\"payload\":{i}}}")
+                        .repeat(40)
+                        .into_bytes()
+                        .into(),
+                ),
                 headers: vec![("h".into(), Some(Bytes::from_static(b"v")))],
                 timestamp_ms: 7000 + i,
             })
@@ -692,7 +757,11 @@ mod tests {
             // Attributes (i16 at byte 21): the low three bits are the codec.
             assert_eq!(i32::from(buf[22] & 0x07), compression.codec() as i32);
             if compression != CompressionType::None {
-                assert!(buf.len() < plain.len() / 4, "{compression}: {} bytes", buf.len());
+                assert!(
+                    buf.len() < plain.len() / 4,
+                    "{compression}: {} bytes",
+                    buf.len()
+                );
             }
             let mut out = Vec::new();
             decode_batches(buf.freeze(), 0, i64::MAX, &mut out).unwrap();
