@@ -522,7 +522,11 @@ async fn measure(broker: &KafkaBroker, admin: &mut Conn, settings: &Settings) ->
 
 /// A run's peak RSS against the limit, with `extra` after the verdict.
 fn print_peak_rss(label: &str, run: &WorkerRun, extra: &str) {
-    let verdict = if run.peak_rss_kb < RSS_LIMIT_KB { "pass" } else { "MISS" };
+    let verdict = if run.peak_rss_kb < RSS_LIMIT_KB {
+        "pass"
+    } else {
+        "MISS"
+    };
     println!(
         "{label:<40} {:>8} KiB {:>8.2}  < {RSS_LIMIT_KB} KiB: {verdict}{extra}",
         run.peak_rss_kb,

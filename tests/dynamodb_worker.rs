@@ -157,16 +157,20 @@ fn kill_9_mid_snapshot_and_mid_cdc_loses_nothing() {
     // and enters CDC at the first attempt's start time, so the changes made while down arrive as
     // changes. Killed before any commit, the restart would begin a new snapshot, which is right
     // but would show those changes as snapshot rows.
-    worker.wait_until_within(EMULATOR_PATIENCE, "the first committed snapshot rows", || {
-        if topics.records(&table).len() < 6 {
-            return None;
-        }
-        let r = worker.get(&format!("/connectors/{name}/offsets"));
-        let list = r.body["offsets"].as_array()?.clone();
-        list.iter()
-            .any(|o| o["partition"]["segment"].is_string())
-            .then_some(())
-    });
+    worker.wait_until_within(
+        EMULATOR_PATIENCE,
+        "the first committed snapshot rows",
+        || {
+            if topics.records(&table).len() < 6 {
+                return None;
+            }
+            let r = worker.get(&format!("/connectors/{name}/offsets"));
+            let list = r.body["offsets"].as_array()?.clone();
+            list.iter()
+                .any(|o| o["partition"]["segment"].is_string())
+                .then_some(())
+        },
+    );
     worker.kill();
     let before_kill = changes(&topics, &table);
     assert!(

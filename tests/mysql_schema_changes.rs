@@ -242,7 +242,10 @@ async fn statements_that_change_no_table_are_database_events_unless_the_ddl_filt
     let created = payload(&streamed[0]);
     let ddl = created["ddl"].as_str().unwrap();
     assert!(
-        ddl.starts_with("CREATE DEFINER=") && ddl.ends_with(" EVENT e ON SCHEDULE AT CURRENT_TIMESTAMP + INTERVAL 1 DAY DO DELETE FROM t"),
+        ddl.starts_with("CREATE DEFINER=")
+            && ddl.ends_with(
+                " EVENT e ON SCHEDULE AT CURRENT_TIMESTAMP + INTERVAL 1 DAY DO DELETE FROM t"
+            ),
         "{created:#}"
     );
     assert_eq!(created["databaseName"], json!(d));
@@ -252,7 +255,11 @@ async fn statements_that_change_no_table_are_database_events_unless_the_ddl_filt
     assert_eq!(payload(&streamed[1])["ddl"], json!("DROP EVENT e"));
     assert_eq!(payload(&streamed[1])["tableChanges"], json!([]));
     let altered = payload(&streamed[2]);
-    assert_eq!(altered["ddl"], json!(alter), "the history keeps the whole statement");
+    assert_eq!(
+        altered["ddl"],
+        json!(alter),
+        "the history keeps the whole statement"
+    );
     assert_eq!(altered["tableChanges"][0]["type"], json!("ALTER"));
     assert_eq!(
         altered["tableChanges"][0]["table"]["columns"][1]["name"],

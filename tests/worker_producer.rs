@@ -49,12 +49,19 @@ fn batches_use_the_worker_codec_or_the_connector_override() {
 
     let (payloads, codecs, written) = run_file_source(&worker, &topics, "by_worker", &[]);
     assert_eq!(payloads, written);
-    assert!(codecs.iter().all(|c| *c == CompressionType::Gzip), "{codecs:?}");
+    assert!(
+        codecs.iter().all(|c| *c == CompressionType::Gzip),
+        "{codecs:?}"
+    );
 
     for codec in ["lz4", "zstd", "snappy", "none"] {
         let key = "producer.override.compression.type";
-        let (payloads, codecs, written) =
-            run_file_source(&worker, &topics, &format!("override_{codec}"), &[(key, codec)]);
+        let (payloads, codecs, written) = run_file_source(
+            &worker,
+            &topics,
+            &format!("override_{codec}"),
+            &[(key, codec)],
+        );
         assert_eq!(payloads, written, "{codec}");
         let want = CompressionType::parse(codec).unwrap();
         assert!(codecs.iter().all(|c| *c == want), "{codec}: {codecs:?}");

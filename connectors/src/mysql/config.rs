@@ -1272,12 +1272,15 @@ mod tests {
         // A custom DDL filter replaces the default; an empty one filters nothing.
         let c = MySqlSourceConfig::parse(&with(&[(SCHEMA_HISTORY_DDL_FILTER, "CREATE EVENT .*")]))
             .unwrap();
-        assert!(c.history.ddl_filter.matches("create event e on schedule every 1 hour do select 1"));
+        assert!(c
+            .history
+            .ddl_filter
+            .matches("create event e on schedule every 1 hour do select 1"));
         assert!(!c.history.ddl_filter.matches("GRANT ALL ON *.* TO u"));
         let c = MySqlSourceConfig::parse(&with(&[(SCHEMA_HISTORY_DDL_FILTER, "")])).unwrap();
         assert!(!c.history.ddl_filter.matches("GRANT ALL ON *.* TO u"));
-        let c = MySqlSourceConfig::parse(&with(&[(DATABASE_HISTORY_DDL_FILTER, "FLUSH .*")]))
-            .unwrap();
+        let c =
+            MySqlSourceConfig::parse(&with(&[(DATABASE_HISTORY_DDL_FILTER, "FLUSH .*")])).unwrap();
         assert!(c.history.ddl_filter.matches("FLUSH TABLES"));
         // Pre-2.0 names stand in for the new ones.
         let mut old = minimal();

@@ -1075,8 +1075,7 @@ fn decode_text(bytes: &[u8], latin1: bool) -> String {
     let latin1_char = |b: u8| match b {
         0x80..=0x9F => {
             let cp = CP1252_HIGH[usize::from(b - 0x80)];
-            char::from_u32(if cp == 0 { u32::from(b) } else { u32::from(cp) })
-                .unwrap_or('\u{FFFD}')
+            char::from_u32(if cp == 0 { u32::from(b) } else { u32::from(cp) }).unwrap_or('\u{FFFD}')
         }
         _ => char::from(b),
     };

@@ -109,9 +109,10 @@ impl ProducerOverrides {
             }
             match setting {
                 "compression.type" => {
-                    overrides.compression = Some(parse_compression(setting, value).map_err(
-                        |message| ConnectError::config(key, message),
-                    )?);
+                    overrides.compression = Some(
+                        parse_compression(setting, value)
+                            .map_err(|message| ConnectError::config(key, message))?,
+                    );
                 }
                 _ => {
                     return Err(ConnectError::config(
@@ -128,10 +129,7 @@ impl ProducerOverrides {
     }
 
     /// Every refused or invalid override as `(key, message)`, for validation.
-    pub fn errors(
-        config: &strait_api::ConfigMap,
-        policy: OverridePolicy,
-    ) -> Vec<(String, String)> {
+    pub fn errors(config: &strait_api::ConfigMap, policy: OverridePolicy) -> Vec<(String, String)> {
         config
             .iter()
             .filter_map(|entry| match Self::parse([entry], policy) {
@@ -188,12 +186,18 @@ mod tests {
                 "org.apache.kafka.connect.connector.policy.NoneConnectorClientConfigOverridePolicy",
                 OverridePolicy::None,
             ),
-            ("PrincipalConnectorClientConfigOverridePolicy", OverridePolicy::Principal),
+            (
+                "PrincipalConnectorClientConfigOverridePolicy",
+                OverridePolicy::Principal,
+            ),
         ] {
             assert_eq!(OverridePolicy::parse(value), Ok(policy), "{value}");
         }
         let err = OverridePolicy::parse("Some").unwrap_err();
-        assert!(err.contains("connector.client.config.override.policy"), "{err}");
+        assert!(
+            err.contains("connector.client.config.override.policy"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -221,7 +225,10 @@ mod tests {
             )]
         );
         let errors = ProducerOverrides::errors(&c, OverridePolicy::Principal);
-        assert!(errors[0].1.starts_with("The 'Principal' policy"), "{errors:?}");
+        assert!(
+            errors[0].1.starts_with("The 'Principal' policy"),
+            "{errors:?}"
+        );
 
         let bad = config(&[("producer.override.compression.type", "LZ4")]);
         assert_eq!(
@@ -237,7 +244,10 @@ mod tests {
         let errors = ProducerOverrides::errors(&unsupported, OverridePolicy::All);
         assert_eq!(errors.len(), 2, "{errors:?}");
         for (key, message) in errors {
-            assert!(message.contains(&key) && message.contains("not supported"), "{message}");
+            assert!(
+                message.contains(&key) && message.contains("not supported"),
+                "{message}"
+            );
         }
         let err = ProducerOverrides::parse(&unsupported, OverridePolicy::All).unwrap_err();
         assert!(err.to_string().contains("producer.override."), "{err}");

@@ -268,15 +268,14 @@ impl SourceTaskRunner {
                     for (index, ((topic, partition), records)) in sends.into_iter().enumerate() {
                         let broker = broker.clone();
                         sets.spawn(async move {
-                            let offsets =
-                                produce_with_retry(
-                                    broker.as_ref(),
-                                    &topic,
-                                    partition,
-                                    records,
-                                    compression,
-                                )
-                                .await?;
+                            let offsets = produce_with_retry(
+                                broker.as_ref(),
+                                &topic,
+                                partition,
+                                records,
+                                compression,
+                            )
+                            .await?;
                             Ok::<_, KafkaError>((index, (topic, partition), offsets))
                         });
                     }

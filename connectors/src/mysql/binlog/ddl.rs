@@ -323,9 +323,15 @@ mod tests {
             Statement::Other
         );
         assert_eq!(classify("SAVEPOINT s1", "d"), Statement::Other);
-        assert_eq!(classify("CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO SELECT 1", "d"), Statement::Other);
+        assert_eq!(
+            classify("CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO SELECT 1", "d"),
+            Statement::Other
+        );
         assert_eq!(classify("CREATE VIEW v AS SELECT 1", "d"), Statement::Other);
-        assert_eq!(classify("SET PASSWORD = PASSWORD('x')", "d"), Statement::Other);
+        assert_eq!(
+            classify("SET PASSWORD = PASSWORD('x')", "d"),
+            Statement::Other
+        );
         assert_eq!(classify("XA START 'x'", "d"), Statement::Ignored);
         assert_eq!(classify("END", "d"), Statement::Ignored);
         assert_eq!(classify("FLUSH PRIVILEGES", "d"), Statement::Ignored);
@@ -335,11 +341,17 @@ mod tests {
     #[test]
     fn set_statement_prefix_is_the_statement_it_runs() {
         assert_eq!(
-            classify("SET STATEMENT max_statement_time=60, `for`=1 FOR ALTER TABLE t ADD c INT", "d"),
+            classify(
+                "SET STATEMENT max_statement_time=60, `for`=1 FOR ALTER TABLE t ADD c INT",
+                "d"
+            ),
             Statement::SchemaChange(vec![t("d", "t")])
         );
         assert_eq!(
-            classify("set statement lock_wait_timeout=5 for insert into t values (1)", "d"),
+            classify(
+                "set statement lock_wait_timeout=5 for insert into t values (1)",
+                "d"
+            ),
             Statement::Dml
         );
         assert_eq!(classify("SET @x = 1", "d"), Statement::Other);

@@ -722,7 +722,8 @@ impl<'a> Streamer<'a> {
                 self.tracker.set_row(index as usize, index as usize + 1);
                 emitted = true;
                 if !skipped || op == Op::Update {
-                    self.emit_row(&schemas, op, &mut first, &mut second, sink).await?;
+                    self.emit_row(&schemas, op, &mut first, &mut second, sink)
+                        .await?;
                 }
             }
             index += 1;

@@ -93,10 +93,11 @@ pub fn apply(model: &mut TableModel, sql: &str, default_db: &str) -> Result<Appl
         statement: excerpt(sql),
         reason: format!("{} at byte {}", e.reason, e.offset),
     })?;
-    let statement = statement::parse(without_set_statement(&tokens)).map_err(|reason| DdlError::Syntax {
-        statement: excerpt(sql),
-        reason,
-    })?;
+    let statement =
+        statement::parse(without_set_statement(&tokens)).map_err(|reason| DdlError::Syntax {
+            statement: excerpt(sql),
+            reason,
+        })?;
     let outcome = apply::run(model, statement, default_db).map_err(|reason| DdlError::Model {
         statement: excerpt(sql),
         reason,
@@ -112,9 +113,7 @@ pub fn apply(model: &mut TableModel, sql: &str, default_db: &str) -> Result<Appl
 /// The statement after MariaDB's `SET STATEMENT var=value[, ...] FOR` prefix, which runs it
 /// with session variables changed and changes nothing a table model holds.
 fn without_set_statement(tokens: &[lexer::Token]) -> &[lexer::Token] {
-    let word = |t: Option<&lexer::Token>, w: &str| {
-        matches!(t, Some(lexer::Token::Word(x)) if x.eq_ignore_ascii_case(w))
-    };
+    let word = |t: Option<&lexer::Token>, w: &str| matches!(t, Some(lexer::Token::Word(x)) if x.eq_ignore_ascii_case(w));
     if !(word(tokens.first(), "set") && word(tokens.get(1), "statement")) {
         return tokens;
     }
