@@ -426,7 +426,7 @@ impl TableSchemas {
         origin: Origin,
         out: &mut Vec<Value>,
     ) -> Result<(), (String, String)> {
-        out.clear();
+        clear_values(out);
         for (conv, cell) in self.columns.iter().zip(cells) {
             let v = conv
                 .convert_ref(cell.cell(), origin)
@@ -451,7 +451,7 @@ impl TableSchemas {
         if self.key_needs_own_conversion {
             return self.convert_row(cells, origin, out);
         }
-        out.clear();
+        clear_values(out);
         for (conv, cell) in self.columns.iter().zip(cells) {
             let v = conv
                 .convert(cell.take().unwrap_or(Cell::Null), origin)
@@ -582,6 +582,18 @@ impl TableSchemas {
         let mut record = self.record(context, None, envelope, offset.into(), None);
         record.key_schema = None;
         record
+    }
+}
+
+/// Empties `values` without an out-of-line drop call per null (the values of the last row
+/// were mostly moved out, leaving nulls).
+fn clear_values(values: &mut Vec<Value>) {
+    for v in values.drain(..) {
+        if v.is_null() {
+            std::mem::forget(v);
+        } else {
+            drop(v);
+        }
     }
 }
 

@@ -549,10 +549,18 @@ impl ColumnConverter {
         }
     }
 
+    /// `column.truncate.*` and `column.mask.*`; inlined so that the common case (no mapper)
+    /// does not move the value through a call per cell.
+    #[inline]
     fn apply_mappers(&self, value: Value) -> Value {
         if self.truncate_to.is_none() && self.mask.is_none() {
             return value;
         }
+        self.map_string(value)
+    }
+
+    #[inline(never)]
+    fn map_string(&self, value: Value) -> Value {
         let value = match (self.truncate_to, value) {
             (Some(n), Value::String(s)) if s.chars().count() > n => {
                 Value::String(s.chars().take(n).collect())

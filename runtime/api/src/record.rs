@@ -97,13 +97,16 @@ pub struct Header {
 }
 
 /// The ordered headers of a record; keys may repeat, as in Kafka.
+///
+/// Shared copy-on-write: a connector stamps the same headers on every record, so cloning them
+/// is a reference count, and only a change (an SMT adding or removing one) copies the list.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Headers(Vec<Header>);
+pub struct Headers(Arc<Vec<Header>>);
 
 impl Headers {
     /// No headers.
     pub fn new() -> Self {
-        Self(Vec::new())
+        Self::default()
     }
     /// Appends a header.
     pub fn add(
@@ -112,7 +115,7 @@ impl Headers {
         schema: Option<Schema>,
         value: Value,
     ) -> &mut Self {
-        self.0.push(Header {
+        Arc::make_mut(&mut self.0).push(Header {
             key: key.into(),
             schema,
             value,
@@ -125,7 +128,9 @@ impl Headers {
     }
     /// Removes every header with this key.
     pub fn remove(&mut self, key: &str) -> &mut Self {
-        self.0.retain(|h| h.key != key);
+        if self.0.iter().any(|h| h.key == key) {
+            Arc::make_mut(&mut self.0).retain(|h| h.key != key);
+        }
         self
     }
     /// All headers in order.
@@ -220,6 +225,21 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn cloned_headers_are_changed_apart() {
+        let mut shared = Headers::new();
+        shared.add("a", None, Value::Int32(1));
+        let mut copy = shared.clone();
+        copy.add("b", None, Value::Int32(2)).remove("a");
+        let keys = |h: &Headers| h.iter().map(|h| h.key.clone()).collect::<Vec<_>>();
+        assert_eq!(keys(&shared), ["a"]);
+        assert_eq!(keys(&copy), ["b"]);
+        // Removing an absent key leaves the list shared and unchanged.
+        let mut again = shared.clone();
+        again.remove("zzz");
+        assert_eq!(again, shared);
+    }
 
     /// A typed offset whose map has its keys in a fixed, non-alphabetical order.
     #[derive(Debug)]

@@ -22,10 +22,11 @@ impl Struct {
             SchemaType::Struct,
             "Struct::new needs a struct schema"
         );
-        // `resize_with`, not `vec![Value::Null; n]`: the latter clones through the out-of-line
-        // `Value::clone` once per field, on every record's every struct.
-        let mut values = Vec::new();
-        values.resize_with(schema.fields().len(), || Value::Null);
+        // Not `vec![Value::Null; n]`: that clones through the out-of-line `Value::clone` once
+        // per field, on every record's every struct.
+        let n = schema.fields().len();
+        let mut values = Vec::with_capacity(n);
+        values.extend(std::iter::repeat_with(|| Value::Null).take(n));
         Self { schema, values }
     }
 
@@ -62,7 +63,14 @@ impl Struct {
     /// Sets a field by position without validation; for hot paths whose values are known to
     /// match (call [`Struct::validate`] in tests).
     pub fn put_index(&mut self, index: usize, value: Value) {
-        self.values[index] = value;
+        let old = std::mem::replace(&mut self.values[index], value);
+        // The slot is almost always still null: skip the out-of-line drop (a call per field of
+        // every record) when there is nothing to free.
+        if !old.is_null() {
+            drop(old);
+        } else {
+            std::mem::forget(old);
+        }
     }
 
     /// A field's value, falling back to the field's default when the value is null (Java `get`).
