@@ -234,7 +234,7 @@ fn schema_change_record_matches_debeziums_connect_format_byte_for_byte() {
         thread: None,
         ts: Some((1_700_000_000, 0)),
     };
-    let source = ctx.source(&position, "inventory", Some("orders"), None);
+    let source = ctx.source(&position, "inventory".into(), Some("orders".into()), None);
     let offset = map(json!({"file": "mysql-bin.000003", "pos": 1700, "server_id": 223344}));
     let record = records.record(
         &ctx,

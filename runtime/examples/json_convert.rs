@@ -118,7 +118,7 @@ fn row(s: &Schemas, i: i64, updated: bool) -> Value {
     r.put_index(0, Value::Int32(i as i32));
     r.put_index(1, Value::Int64(i * 7919));
     r.put_index(2, Value::Int32((i % 1000) as i32 + i32::from(updated)));
-    r.put_index(3, Value::String(format!("customer-{i:08}")));
+    r.put_index(3, Value::from(format!("customer-{i:08}")));
     r.put_index(
         4,
         Value::Decimal(Decimal::new((i % 10_000) * 100 + i % 100, 2)),
@@ -131,7 +131,7 @@ fn row(s: &Schemas, i: i64, updated: bool) -> Value {
     } else {
         format!("note for row {i}")
     };
-    r.put_index(7, Value::String(note));
+    r.put_index(7, Value::String(note.into()));
     Value::Struct(r)
 }
 
@@ -159,7 +159,7 @@ fn record(s: &Schemas, n: i64) -> (Value, Value) {
     source.put_index(8, Value::Int64(ns));
     source.put_index(9, Value::String("t".into()));
     source.put_index(10, Value::Int64(1));
-    source.put_index(11, Value::String(format!("0-1-{}", 1000 + n / 100)));
+    source.put_index(11, Value::from(format!("0-1-{}", 1000 + n / 100)));
     source.put_index(12, Value::String("mysql-bin.000003".into()));
     source.put_index(13, Value::Int64(4 + n * 37));
     source.put_index(14, Value::Int32((n % 100) as i32));

@@ -257,7 +257,7 @@ impl TableSchemas {
                     )))
                 }
             };
-            key.put_index(i, Value::String(text));
+            key.put_index(i, Value::String(text.into()));
         }
         Ok(Value::Struct(key))
     }
@@ -267,7 +267,7 @@ impl TableSchemas {
             None => Value::Null,
             Some(text) => {
                 let mut s = Struct::new(self.document.clone());
-                s.put_index(0, Value::String(text));
+                s.put_index(0, Value::String(text.into()));
                 Value::Struct(s)
             }
         }
@@ -286,7 +286,7 @@ impl TableSchemas {
     ) -> Value {
         let mut source = Struct::new(source_schema());
         source.put_index(SRC_VERSION, Value::Null);
-        source.put_index(SRC_TABLE, Value::String(self.table.clone()));
+        source.put_index(SRC_TABLE, Value::String(self.table.clone().into()));
         source.put_index(SRC_TS_MS, Value::Int64(source_ts.ms));
         source.put_index(SRC_TS_US, Value::Int64(source_ts.us));
         source.put_index(SRC_TS_NS, Value::Int64(source_ts.ns));
@@ -300,12 +300,12 @@ impl TableSchemas {
             }
             SourcePosition::Stream { shard_id, seq_no } => {
                 source.put_index(SRC_SYNC_MODE, Value::String(SYNC_MODE_CDC.into()));
-                source.put_index(SRC_SHARD_ID, Value::String(shard_id.to_string()));
-                source.put_index(SRC_SEQ_NO, Value::String(seq_no.to_string()));
+                source.put_index(SRC_SHARD_ID, Value::String(shard_id.to_string().into()));
+                source.put_index(SRC_SEQ_NO, Value::String(seq_no.to_string().into()));
             }
         }
         let mut envelope = Struct::new(self.value.clone());
-        envelope.put_index(OP, Value::String(op.code().to_string()));
+        envelope.put_index(OP, Value::String(op.code().to_string().into()));
         envelope.put_index(TS_MS, Value::Int64(ts.ms));
         envelope.put_index(TS_US, Value::Int64(ts.us));
         envelope.put_index(TS_NS, Value::Int64(ts.ns));

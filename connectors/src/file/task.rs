@@ -161,7 +161,7 @@ impl Running {
             position += used as u64;
             let mut offset = OffsetMap::new();
             offset.insert(POSITION_FIELD.to_string(), Json::from(position));
-            let value = Value::String(String::from_utf8_lossy(line).into_owned());
+            let value = Value::String(String::from_utf8_lossy(line).into_owned().into());
             records.push(
                 SourceRecord::new(
                     Arc::clone(partition),

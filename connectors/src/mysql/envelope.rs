@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use strait_api::{
     Headers, OffsetMap, Schema, SchemaBuilder, SchemaType, SourceOffset, SourceRecord, Struct,
-    Value,
+    Text, Value,
 };
 
 use super::config::{ConnectorFlavor, MySqlSourceConfig};
@@ -107,7 +107,7 @@ pub struct RecordContext {
     pub source_schema: Schema,
     pub transaction_schema: Schema,
     pub connector: &'static str,
-    pub server_name: String,
+    pub server_name: Text,
     pub partition: Arc<OffsetMap>,
     /// The `__debezium.context.*` headers, when enabled.
     pub context_headers: Headers,
@@ -191,12 +191,12 @@ impl RecordContext {
             context_headers.add(
                 "__debezium.context.connectorLogicalName",
                 s(),
-                Value::String(config.topic_prefix.clone()),
+                Value::String(config.topic_prefix.clone().into()),
             );
             context_headers.add(
                 "__debezium.context.taskId",
                 s(),
-                Value::String(task.to_string()),
+                Value::String(task.to_string().into()),
             );
             context_headers.add(
                 "__debezium.context.connectorName",
@@ -213,7 +213,7 @@ impl RecordContext {
             source_schema: source_schema(flavor),
             transaction_schema: transaction_schema(),
             connector: flavor.name(),
-            server_name: config.topic_prefix.clone(),
+            server_name: shared(&config.topic_prefix),
             partition: super::offset::source_partition(&config.topic_prefix),
             context_headers,
             tombstones_on_delete: config.tombstones_on_delete,
@@ -224,8 +224,8 @@ impl RecordContext {
     pub fn source(
         &self,
         position: &SourcePosition,
-        db: &str,
-        table: Option<&str>,
+        db: Text,
+        table: Option<Text>,
         snapshot: Option<SnapshotMarker>,
     ) -> Struct {
         let (secs, nanos) = position.ts.unwrap_or_else(|| {
@@ -236,27 +236,27 @@ impl RecordContext {
         });
         let (ms, us, ns) = stamps(secs, nanos);
         let mut s = Struct::new(self.source_schema.clone());
-        s.put_index(0, Value::String(DEBEZIUM_VERSION.into()));
-        s.put_index(1, Value::String(self.connector.into()));
+        s.put_index(0, Value::String(Text::from_static(DEBEZIUM_VERSION)));
+        s.put_index(1, Value::String(Text::from_static(self.connector)));
         s.put_index(2, Value::String(self.server_name.clone()));
         s.put_index(3, Value::Int64(ms));
         if let Some(marker) = snapshot {
-            s.put_index(4, Value::String(marker.as_str().into()));
+            s.put_index(4, Value::String(Text::from_static(marker.as_str())));
         }
-        s.put_index(5, Value::String(db.into()));
+        s.put_index(5, Value::String(db));
         s.put_index(7, Value::Int64(us));
         s.put_index(8, Value::Int64(ns));
         if let Some(t) = table {
-            s.put_index(9, Value::String(t.into()));
+            s.put_index(9, Value::String(t));
         }
         s.put_index(
             10,
             Value::Int64(i64::try_from(position.server_id).unwrap_or(0)),
         );
         if let Some(g) = &position.gtid {
-            s.put_index(11, Value::String(g.clone()));
+            s.put_index(11, Value::String(Text::from(g.clone())));
         }
-        s.put_index(12, Value::String(position.file.clone()));
+        s.put_index(12, Value::String(Text::from(position.file.clone())));
         s.put_index(13, Value::Int64(i64::try_from(position.pos).unwrap_or(0)));
         s.put_index(14, Value::Int32(i32::try_from(position.row).unwrap_or(0)));
         if let Some(t) = position.thread {
@@ -271,7 +271,7 @@ impl RecordContext {
         if let Value::Struct(envelope) = &mut record.value {
             if let Some(Value::Struct(source)) = envelope.get_without_default("source").cloned() {
                 let mut source = source;
-                source.put_index(4, Value::String(marker.as_str().into()));
+                source.put_index(4, Value::String(Text::from_static(marker.as_str())));
                 envelope.put_index(2, Value::Struct(source));
             }
         }
@@ -282,6 +282,9 @@ impl RecordContext {
 #[derive(Debug)]
 pub struct TableSchemas {
     pub id: TableId,
+    /// `id`'s database and table names, shared by every record's `source` block.
+    pub db_text: Text,
+    pub table_text: Text,
     pub topic: String,
     pub key_schema: Option<Schema>,
     pub value_schema: Schema,
@@ -405,6 +408,8 @@ impl TableSchemas {
             .build();
         Ok(Self {
             id: table.id.clone(),
+            db_text: shared(&table.id.db),
+            table_text: shared(&table.id.table),
             topic,
             key_schema,
             value_schema,
@@ -521,7 +526,7 @@ impl TableSchemas {
             e.put_index(1, Value::Struct(a));
         }
         e.put_index(2, Value::Struct(source));
-        e.put_index(4, Value::String(op.code().into()));
+        e.put_index(4, Value::String(Text::from_static(op.code())));
         e.put_index(5, Value::Int64(ms));
         e.put_index(6, Value::Int64(us));
         e.put_index(7, Value::Int64(ns));
@@ -583,6 +588,11 @@ impl TableSchemas {
         record.key_schema = None;
         record
     }
+}
+
+/// A string every record of a table or connector repeats, allocated once.
+fn shared(s: &str) -> Text {
+    Text::from(std::sync::Arc::<str>::from(s))
 }
 
 /// Empties `values` without an out-of-line drop call per null (the values of the last row

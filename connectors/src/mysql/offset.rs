@@ -314,15 +314,16 @@ static FIXED_ORDER: std::sync::LazyLock<[usize; 8]> = std::sync::LazyLock::new(|
 /// The position part of the `source` block of the record being built.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SourcePosition {
-    pub file: String,
+    /// Shared with the offsets and every record's `source.file` until the next rotation.
+    pub file: Arc<str>,
     /// Start of the current event.
     pub pos: u64,
     /// Index of the row within its rows event.
     pub row: u32,
     /// Server id from the current event header (0 in a snapshot).
     pub server_id: u64,
-    /// GTID of the current transaction.
-    pub gtid: Option<String>,
+    /// GTID of the current transaction (shared by its records' `source.gtid`).
+    pub gtid: Option<Arc<str>>,
     /// Thread of the current transaction's BEGIN (none for MariaDB GTID-begun ones).
     pub thread: Option<i64>,
     /// Source time of the current event: epoch seconds and nanoseconds.
@@ -355,7 +356,7 @@ impl OffsetTracker {
     pub fn resume(offset: &BinlogOffset) -> Self {
         Self {
             source: SourcePosition {
-                file: offset.file.to_string(),
+                file: offset.file.clone(),
                 pos: offset.pos,
                 server_id: offset.server_id,
                 ts: offset.ts_sec.map(|s| (s, 0)),
@@ -387,8 +388,8 @@ impl OffsetTracker {
 
     /// A ROTATE: reading continues at `pos` of `file`.
     pub fn rotate(&mut self, file: &str, pos: u64) {
-        if self.source.file != file {
-            self.source.file = file.to_string();
+        if *self.source.file != *file {
+            self.source.file = Arc::from(file);
         }
         if *self.restart_file != *file {
             self.restart_file = Arc::from(file);
@@ -418,7 +419,7 @@ impl OffsetTracker {
 
     /// A GTID begins; `including` is the executed set with it.
     pub fn start_gtid(&mut self, gtid: String, including: String) {
-        self.source.gtid = Some(gtid);
+        self.source.gtid = Some(Arc::from(gtid));
         if !including.trim().is_empty() {
             let including: Arc<str> = Arc::from(without_line_breaks(including));
             if self.current_gtids.as_deref().is_none_or(str::is_empty) {
@@ -455,7 +456,7 @@ impl OffsetTracker {
             self.source.thread = Some(t);
         }
         self.transaction_id = Some(match &self.source.gtid {
-            Some(g) => g.clone(),
+            Some(g) => g.to_string(),
             None => format!("file={},pos={}", self.restart_file, self.restart_pos),
         });
     }
@@ -475,7 +476,7 @@ impl OffsetTracker {
     /// The restart file becomes the current event's (shared again when it is the same name).
     fn restart_at_source_file(&mut self) {
         if *self.restart_file != *self.source.file {
-            self.restart_file = Arc::from(self.source.file.as_str());
+            self.restart_file = self.source.file.clone();
         }
     }
 

@@ -74,7 +74,7 @@ fn table_schema(column: &Schema) -> Schema {
 }
 
 fn opt_string(value: Option<&str>) -> Value {
-    value.map_or(Value::Null, |s| Value::String(s.to_string()))
+    value.map_or(Value::Null, |s| Value::String(s.to_string().into()))
 }
 
 impl SchemaChangeRecords {
@@ -92,7 +92,7 @@ impl SchemaChangeRecords {
             .build();
         let connector = context.connector;
         Self {
-            topic: context.server_name.clone(),
+            topic: context.server_name.to_string(),
             key: SchemaBuilder::struct_()
                 .name(format!("io.debezium.connector.{connector}.SchemaChangeKey"))
                 .version(1)
@@ -129,10 +129,10 @@ impl SchemaChangeRecords {
     fn column_struct(&self, column: &ColumnDef, table_charset: Option<&str>) -> Struct {
         let mut s = Struct::new(self.column.clone());
         let type_name = column.type_name();
-        s.put_index(0, Value::String(column.name.clone()));
+        s.put_index(0, Value::String(column.name.clone().into()));
         s.put_index(1, Value::Int32(jdbc_type(column)));
-        s.put_index(3, Value::String(type_name.clone()));
-        s.put_index(4, Value::String(type_name));
+        s.put_index(3, Value::String(type_name.clone().into()));
+        s.put_index(4, Value::String(type_name.into()));
         s.put_index(5, opt_string(column.declared_charset(table_charset)));
         if let Some(length) = column.length {
             s.put_index(6, Value::Int32(i32::try_from(length).unwrap_or(i32::MAX)));
@@ -149,7 +149,7 @@ impl SchemaChangeRecords {
         s.put_index(11, Value::Boolean(column.generated));
         s.put_index(12, opt_string(column.comment.as_deref()));
         if let Some(default) = &column.default {
-            s.put_index(13, Value::String(default.clone()));
+            s.put_index(13, Value::String(default.clone().into()));
         }
         if !column.enum_values.is_empty() {
             s.put_index(
@@ -158,7 +158,7 @@ impl SchemaChangeRecords {
                     column
                         .enum_values
                         .iter()
-                        .map(|v| Value::String(quote_enum_value(v)))
+                        .map(|v| Value::String(quote_enum_value(v).into()))
                         .collect(),
                 ),
             );
@@ -175,7 +175,7 @@ impl SchemaChangeRecords {
                 table
                     .primary_key
                     .iter()
-                    .map(|c| Value::String(c.clone()))
+                    .map(|c| Value::String(c.clone().into()))
                     .collect(),
             ),
         );
@@ -197,7 +197,7 @@ impl SchemaChangeRecords {
     pub fn change_struct(&self, change: &TableChange) -> Struct {
         let mut s = Struct::new(self.change.clone());
         s.put_index(0, Value::String(change.kind.as_str().into()));
-        s.put_index(1, Value::String(quoted_id(&change.id)));
+        s.put_index(1, Value::String(quoted_id(&change.id).into()));
         if let Some(table) = &change.table {
             s.put_index(2, Value::Struct(self.table_struct(table)));
         }
@@ -220,13 +220,13 @@ impl SchemaChangeRecords {
         offset: OffsetMap,
     ) -> SourceRecord {
         let mut key = Struct::new(self.key.clone());
-        key.put_index(0, Value::String(database_name.to_string()));
+        key.put_index(0, Value::String(database_name.to_string().into()));
         let mut value = Struct::new(self.value.clone());
         value.put_index(0, Value::Struct(source));
         value.put_index(1, Value::Int64(ts_ms));
-        value.put_index(2, Value::String(database_name.to_string()));
+        value.put_index(2, Value::String(database_name.to_string().into()));
         value.put_index(3, opt_string(schema_name));
-        value.put_index(4, Value::String(ddl.to_string()));
+        value.put_index(4, Value::String(ddl.to_string().into()));
         value.put_index(
             5,
             Value::Array(
@@ -334,7 +334,7 @@ mod tests {
     fn a_drop_has_no_table_and_records_go_to_partition_zero() {
         let ctx = context(ConnectorFlavor::MySql);
         let records = SchemaChangeRecords::new(&ctx);
-        let source = ctx.source(&SourcePosition::default(), "db", None, None);
+        let source = ctx.source(&SourcePosition::default(), "db".into(), None, None);
         let change = TableChange {
             kind: ChangeKind::Drop,
             id: TableId::new("db", "t"),

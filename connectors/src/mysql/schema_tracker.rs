@@ -452,10 +452,10 @@ impl SchemaTracker {
                 table_changes: changes.clone(),
             });
             if let Some(factory) = &self.change_records {
-                let table = change.map(|c| c.id.table.as_str());
-                let source = self
-                    .context
-                    .source(at.source, &database, table, at.snapshot);
+                let table = change.map(|c| c.id.table.as_str().into());
+                let source =
+                    self.context
+                        .source(at.source, database.as_str().into(), table, at.snapshot);
                 schema_changes.push(factory.record(
                     &self.context,
                     source,

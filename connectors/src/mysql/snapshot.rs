@@ -257,7 +257,7 @@ async fn capture_schema(
     }
     .to_map();
     let source = SourcePosition {
-        file: position.file.clone(),
+        file: position.file.as_str().into(),
         pos: position.pos,
         ts: Some((ts, 0)),
         ..SourcePosition::default()
@@ -335,7 +335,7 @@ async fn read_table(
         .await
         .map_err(retriable("reading the server time"))?;
     let source_position = SourcePosition {
-        file: position.file.clone(),
+        file: position.file.as_str().into(),
         pos: position.pos,
         ts: Some((ts, 0)),
         ..SourcePosition::default()
@@ -402,7 +402,12 @@ async fn read_table(
                     "snapshot: table {id} row {rows}: key column '{column}': {reason}"
                 ))
             })?;
-        let source = context.source(&source_position, &id.db, Some(&id.table), Some(marker));
+        let source = context.source(
+            &source_position,
+            schemas.db_text.clone(),
+            Some(schemas.table_text.clone()),
+            Some(marker),
+        );
         let envelope = schemas.envelope(
             Op::Read,
             None,

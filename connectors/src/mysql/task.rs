@@ -375,7 +375,7 @@ async fn rebuild_history(
     schema.initialize().await?;
     let position = offset.to_map();
     let source = SourcePosition {
-        file: offset.file.to_string(),
+        file: offset.file.clone(),
         pos: offset.pos,
         ..SourcePosition::default()
     };

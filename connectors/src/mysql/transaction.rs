@@ -67,7 +67,7 @@ impl TransactionRecords {
         offset: OffsetMap,
     ) -> SourceRecord {
         let mut key = Struct::new(self.key.clone());
-        key.put_index(0, Value::String(id.to_string()));
+        key.put_index(0, Value::String(id.to_string().into()));
         SourceRecord {
             source_partition: context.partition.clone(),
             source_offset: offset.into(),
@@ -92,7 +92,7 @@ impl TransactionRecords {
     ) -> SourceRecord {
         let mut value = Struct::new(self.value.clone());
         value.put_index(0, Value::String("BEGIN".into()));
-        value.put_index(1, Value::String(id.to_string()));
+        value.put_index(1, Value::String(id.to_string().into()));
         value.put_index(4, Value::Int64(ts_ms));
         self.record(context, id, value, offset)
     }
@@ -107,7 +107,7 @@ impl TransactionRecords {
     ) -> SourceRecord {
         let mut value = Struct::new(self.value.clone());
         value.put_index(0, Value::String("END".into()));
-        value.put_index(1, Value::String(counts.id.clone()));
+        value.put_index(1, Value::String(counts.id.clone().into()));
         value.put_index(
             2,
             Value::Int64(i64::try_from(counts.total).unwrap_or(i64::MAX)),
@@ -116,7 +116,7 @@ impl TransactionRecords {
             .into_iter()
             .map(|(table, n)| {
                 let mut c = Struct::new(self.collection.clone());
-                c.put_index(0, Value::String(table));
+                c.put_index(0, Value::String(table.into()));
                 c.put_index(1, Value::Int64(i64::try_from(n).unwrap_or(i64::MAX)));
                 Value::Struct(c)
             })
@@ -129,7 +129,7 @@ impl TransactionRecords {
     /// The `transaction` block of a change record.
     pub fn block(context: &RecordContext, id: &str, total: u64, order: u64) -> Struct {
         let mut block = Struct::new(context.transaction_schema.clone());
-        block.put_index(0, Value::String(id.to_string()));
+        block.put_index(0, Value::String(id.to_string().into()));
         block.put_index(1, Value::Int64(i64::try_from(total).unwrap_or(i64::MAX)));
         block.put_index(2, Value::Int64(i64::try_from(order).unwrap_or(i64::MAX)));
         block

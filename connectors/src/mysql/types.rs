@@ -563,12 +563,12 @@ impl ColumnConverter {
     fn map_string(&self, value: Value) -> Value {
         let value = match (self.truncate_to, value) {
             (Some(n), Value::String(s)) if s.chars().count() > n => {
-                Value::String(s.chars().take(n).collect())
+                Value::String(s.chars().take(n).collect::<String>().into())
             }
             (_, v) => v,
         };
         match (&self.mask, value) {
-            (Some(mask), Value::String(_)) => Value::String(mask.to_string()),
+            (Some(mask), Value::String(_)) => Value::String(mask.to_string().into()),
             (_, v) => v,
         }
     }
@@ -589,7 +589,7 @@ impl ColumnConverter {
             Kind::Float32 => Value::Float32(0.0),
             Kind::Float64 { .. } => Value::Float64(0.0),
             Kind::Decimal { scale, .. } => decimal_value(&Decimal::new(0, *scale), modes.decimal),
-            Kind::Text { .. } | Kind::Enum(_) | Kind::Set(_) => Value::String(String::new()),
+            Kind::Text { .. } | Kind::Enum(_) | Kind::Set(_) => Value::String(String::new().into()),
             Kind::Json => Value::String("{}".into()),
             Kind::Binary { .. } => binary_value(Vec::new(), modes.binary),
             Kind::Year => Value::Int32(0),
@@ -667,7 +667,7 @@ impl ColumnConverter {
                 // Query results arrive in the connection's character set (UTF-8); only the
                 // binlog carries the column's own encoding.
                 Cell::Bytes(b) => {
-                    Value::String(decode_text(b, *latin1 && origin == Origin::Binlog))
+                    Value::String((decode_text(b, *latin1 && origin == Origin::Binlog)).into())
                 }
                 _ => return Err(mismatch()),
             },
@@ -679,7 +679,7 @@ impl ColumnConverter {
                         Value::String("{}".into())
                     }
                 }
-                Cell::Bytes(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
+                Cell::Bytes(b) => Value::String(String::from_utf8_lossy(b).into_owned().into()),
                 Cell::Jsonb([]) => {
                     if self.optional {
                         Value::Null
@@ -687,26 +687,28 @@ impl ColumnConverter {
                         Value::String("{}".into())
                     }
                 }
-                Cell::Jsonb(b) => Value::String(super::binlog::json::render(b)?),
+                Cell::Jsonb(b) => Value::String(super::binlog::json::render(b)?.into()),
                 _ => return Err(mismatch()),
             },
             Kind::Enum(values) => match cell {
                 Cell::Enum(i) => Value::String(
-                    usize::from(i)
+                    (usize::from(i)
                         .checked_sub(1)
                         .and_then(|i| values.get(i))
                         .cloned()
-                        .unwrap_or_default(),
+                        .unwrap_or_default())
+                    .into(),
                 ),
                 Cell::Int(i, _) => Value::String(
-                    usize::try_from(i)
+                    (usize::try_from(i)
                         .ok()
                         .and_then(|i| i.checked_sub(1))
                         .and_then(|i| values.get(i))
                         .cloned()
-                        .unwrap_or_default(),
+                        .unwrap_or_default())
+                    .into(),
                 ),
-                Cell::Bytes(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
+                Cell::Bytes(b) => Value::String(String::from_utf8_lossy(b).into_owned().into()),
                 _ => return Err(mismatch()),
             },
             Kind::Set(values) => match cell {
@@ -720,9 +722,9 @@ impl ColumnConverter {
                             out.push_str(v);
                         }
                     }
-                    Value::String(out)
+                    Value::String(out.into())
                 }
-                Cell::Bytes(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
+                Cell::Bytes(b) => Value::String(String::from_utf8_lossy(b).into_owned().into()),
                 _ => return Err(mismatch()),
             },
             Kind::Binary { pad_to } => match cell {
@@ -755,7 +757,7 @@ impl ColumnConverter {
                     let year = self.adjust(d.year);
                     match modes.time {
                         TimePrecisionMode::IsoString => {
-                            Value::String(temporal::iso_date(year, d.month, d.day))
+                            Value::String(temporal::iso_date(year, d.month, d.day).into())
                         }
                         _ => Value::Int32(
                             i32::try_from(temporal::days_from_civil(year, d.month, d.day))
@@ -780,12 +782,15 @@ impl ColumnConverter {
                         TimePrecisionMode::IsoString => {
                             let total = micros;
                             let secs = total / 1_000_000;
-                            Value::String(temporal::iso_time(
-                                ((secs / 3600) % 24) as u32,
-                                ((secs / 60) % 60) as u32,
-                                (secs % 60) as u32,
-                                (total % 1_000_000) as u32,
-                            ))
+                            Value::String(
+                                (temporal::iso_time(
+                                    ((secs / 3600) % 24) as u32,
+                                    ((secs / 60) % 60) as u32,
+                                    (secs % 60) as u32,
+                                    (total % 1_000_000) as u32,
+                                ))
+                                .into(),
+                            )
                         }
                         _ => Value::Int64(signed),
                     }
@@ -805,7 +810,7 @@ impl ColumnConverter {
                     match modes.time {
                         TimePrecisionMode::Connect => Value::Int64(micros.div_euclid(1000)),
                         TimePrecisionMode::IsoString => {
-                            Value::String(temporal::iso_instant_trimmed(&d))
+                            Value::String(temporal::iso_instant_trimmed(&d).into())
                         }
                         TimePrecisionMode::Microseconds => Value::Int64(micros),
                         TimePrecisionMode::Nanoseconds => Value::Int64(micros.saturating_mul(1000)),
@@ -839,8 +844,10 @@ impl ColumnConverter {
                     ..instant
                 };
                 Value::String(match origin {
-                    Origin::Binlog | Origin::Default => temporal::iso_instant_fixed(&instant, *fsp),
-                    Origin::Snapshot => temporal::iso_instant_trimmed(&instant),
+                    Origin::Binlog | Origin::Default => {
+                        temporal::iso_instant_fixed(&instant, *fsp).into()
+                    }
+                    Origin::Snapshot => temporal::iso_instant_trimmed(&instant).into(),
                 })
             }
             Kind::Geometry | Kind::Point => match cell {
@@ -991,7 +998,7 @@ fn decimal_value(d: &Decimal, mode: DecimalMode) -> Value {
     match mode {
         DecimalMode::Precise => Value::Decimal(d.clone()),
         DecimalMode::Double => Value::Float64(d.to_f64()),
-        DecimalMode::String => Value::String(plain_decimal(d)),
+        DecimalMode::String => Value::String(plain_decimal(d).into()),
     }
 }
 
@@ -1048,18 +1055,22 @@ fn round_half_up(d: &Decimal, scale: i32) -> Decimal {
 fn binary_value(bytes: Vec<u8>, mode: BinaryMode) -> Value {
     match mode {
         BinaryMode::Bytes => Value::Bytes(bytes),
-        BinaryMode::Base64 => {
-            Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
-        }
-        BinaryMode::Base64UrlSafe => {
-            Value::String(base64::engine::general_purpose::URL_SAFE.encode(bytes))
-        }
+        BinaryMode::Base64 => Value::String(
+            base64::engine::general_purpose::STANDARD
+                .encode(bytes)
+                .into(),
+        ),
+        BinaryMode::Base64UrlSafe => Value::String(
+            base64::engine::general_purpose::URL_SAFE
+                .encode(bytes)
+                .into(),
+        ),
         BinaryMode::Hex => {
             let mut out = String::with_capacity(bytes.len() * 2);
             for b in bytes {
                 let _ = write!(out, "{b:02x}");
             }
-            Value::String(out)
+            Value::String(out.into())
         }
     }
 }
@@ -1449,7 +1460,7 @@ mod tests {
             conv("enum", "enum('a','b')", m)
                 .convert(Cell::Enum(0), Origin::Binlog)
                 .unwrap(),
-            Value::String(String::new())
+            Value::String(String::new().into())
         );
         assert_eq!(
             conv("set", "set('a','b','c')", m)

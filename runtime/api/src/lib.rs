@@ -29,6 +29,7 @@ pub mod record;
 pub mod registry;
 pub mod schema;
 pub mod structs;
+pub mod text;
 pub mod value;
 
 pub use config::{
@@ -44,4 +45,5 @@ pub use record::{Header, Headers, OffsetMap, SourceOffset, SourceRecord, TypedOf
 pub use registry::{PluginDesc, PluginFactory, PluginKind, PluginRegistry};
 pub use schema::{Field, Schema, SchemaAndValue, SchemaBuilder, SchemaType};
 pub use structs::Struct;
+pub use text::Text;
 pub use value::Value;

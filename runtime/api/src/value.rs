@@ -7,6 +7,7 @@
 
 use crate::decimal::Decimal;
 use crate::structs::Struct;
+use crate::text::Text;
 
 /// A Connect value. [`Value::Null`] is Java's `null`.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -20,7 +21,8 @@ pub enum Value {
     Int64(i64),
     Float32(f32),
     Float64(f64),
-    String(String),
+    /// Owned, or shared between records (see [`Text`]).
+    String(Text),
     Bytes(Vec<u8>),
     Array(Vec<Value>),
     /// Entries in insertion order (Java maps keep their own iteration order; ours is explicit).
@@ -91,11 +93,17 @@ macro_rules! from_impls {
     };
 }
 from_impls!(bool => Boolean, i8 => Int8, i16 => Int16, i32 => Int32, i64 => Int64, f32 => Float32,
-    f64 => Float64, String => String, Vec<u8> => Bytes, Struct => Struct, Decimal => Decimal);
+    f64 => Float64, Text => String, Vec<u8> => Bytes, Struct => Struct, Decimal => Decimal);
 
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
-        Value::String(s.to_string())
+        Value::String(s.into())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s.into())
     }
 }
 

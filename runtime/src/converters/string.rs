@@ -99,7 +99,7 @@ impl StringConverter {
     /// An optional string schema with the decoded text (invalid UTF-8 is replaced, as Java does).
     pub fn deserialize(bytes: Option<&[u8]>) -> SchemaAndValue {
         let value = match bytes {
-            Some(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
+            Some(b) => Value::String(String::from_utf8_lossy(b).into_owned().into()),
             None => Value::Null,
         };
         SchemaAndValue::new(Some(Schema::optional_string()), value)

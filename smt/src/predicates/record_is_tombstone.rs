@@ -55,7 +55,7 @@ mod tests {
         assert!(p.test(&record(Some(Schema::optional_string()), Value::Null)));
         assert!(!p.test(&record(
             Some(Schema::string()),
-            Value::String(String::new())
+            Value::String(Default::default())
         )));
         assert!(!p.test(&record(None, Value::Bytes(Vec::new()))));
     }

@@ -630,9 +630,12 @@ impl<'a> Streamer<'a> {
             let Some(schemas) = self.schema.catalog.get(&id)? else {
                 continue;
             };
-            let source = self
-                .context
-                .source(&self.tracker.source, &id.db, Some(&id.table), None);
+            let source = self.context.source(
+                &self.tracker.source,
+                schemas.db_text.clone(),
+                Some(schemas.table_text.clone()),
+                None,
+            );
             let record = schemas.truncate_record(&self.context, source, self.tracker.offset_map());
             sink.push(record).await?;
         }
@@ -789,9 +792,12 @@ impl<'a> Streamer<'a> {
                 return self.fail_or_skip(self.config.processing_failure, msg);
             }
         };
-        let source = self
-            .context
-            .source(&self.tracker.source, &id.db, Some(&id.table), None);
+        let source = self.context.source(
+            &self.tracker.source,
+            schemas.db_text.clone(),
+            Some(schemas.table_text.clone()),
+            None,
+        );
         match op {
             Op::Create => {
                 let mut envelope = schemas.envelope(
@@ -905,7 +911,7 @@ impl<'a> Streamer<'a> {
             return Ok(());
         };
         let mut key = Struct::new(schemas.key.clone());
-        key.put_index(0, Value::String(self.config.topic_prefix.clone()));
+        key.put_index(0, Value::String(self.config.topic_prefix.clone().into()));
         let mut value = Struct::new(schemas.value.clone());
         value.put_index(0, Value::Int64(super::envelope::now_stamps().0));
         let record = SourceRecord {

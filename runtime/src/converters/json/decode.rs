@@ -194,7 +194,7 @@ pub fn value_from_json(
         (SchemaType::Int64, JsonNode::Number(t)) => Value::Int64(integer(t, path, "INT64")?),
         (SchemaType::Float32, n) => Value::Float32(float(n, path, "FLOAT32")?),
         (SchemaType::Float64, n) => Value::Float64(float(n, path, "FLOAT64")?),
-        (SchemaType::String, JsonNode::String(s)) => Value::String(s.clone()),
+        (SchemaType::String, JsonNode::String(s)) => Value::String(s.clone().into()),
         (SchemaType::Bytes, JsonNode::String(s)) => Value::Bytes(base64_bytes(s, path)?),
         (SchemaType::Array, JsonNode::Array(items)) => {
             let elem = schema.value_schema();
@@ -250,7 +250,7 @@ fn map_from_json(
             )));
         };
         for (i, (k, v)) in entries.iter().enumerate() {
-            let key = Value::String(k.clone());
+            let key = Value::String(k.clone().into());
             let value = value_from_json(
                 vs,
                 Some(v),
@@ -422,7 +422,7 @@ fn schemaless(node: &JsonNode, path: &Path<'_>) -> Result<Value> {
             t.parse()
                 .map_err(|_| path.error(format!("Invalid number: {t}")))?,
         ),
-        JsonNode::String(s) => Value::String(s.clone()),
+        JsonNode::String(s) => Value::String(s.clone().into()),
         JsonNode::Array(items) => Value::Array(
             items
                 .iter()
@@ -435,7 +435,7 @@ fn schemaless(node: &JsonNode, path: &Path<'_>) -> Result<Value> {
                 .iter()
                 .map(|(k, v)| {
                     Ok((
-                        Value::String(k.clone()),
+                        Value::String(k.clone().into()),
                         schemaless(v, &path.child(Step::ObjectValue(k)))?,
                     ))
                 })

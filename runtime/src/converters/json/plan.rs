@@ -296,7 +296,7 @@ mod tests {
     fn row(schema: &Schema, id: i32) -> Struct {
         let mut s = Struct::new(schema.clone());
         s.put_index(0, Value::Int32(id));
-        s.put_index(1, Value::String(format!("name \"{id}\"\n")));
+        s.put_index(1, Value::from(format!("name \"{id}\"\n")));
         s.put_index(2, Value::Decimal(Decimal::new(i64::from(id) * 101, 2)));
         s.put_index(5, Value::Int64(1_700_000_000_000 + i64::from(id)));
         s.put_index(6, Value::Float64(f64::from(id) * 0.25));
@@ -445,7 +445,7 @@ mod tests {
             any::<f32>().prop_map(Value::Float32),
             any::<f64>().prop_map(Value::Float64),
             any::<bool>().prop_map(Value::Boolean),
-            any::<String>().prop_map(Value::String),
+            any::<String>().prop_map(Value::from),
             proptest::collection::vec(any::<u8>(), 0..8).prop_map(Value::Bytes),
             (any::<i128>(), 0i32..4).prop_map(|(u, s)| Value::Decimal(Decimal::new(u, s))),
         ]
@@ -501,7 +501,7 @@ mod tests {
             .prop_map(Value::Float64)
             .boxed(),
             SchemaType::Boolean => any::<bool>().prop_map(Value::Boolean).boxed(),
-            SchemaType::String => any::<String>().prop_map(Value::String).boxed(),
+            SchemaType::String => any::<String>().prop_map(Value::from).boxed(),
             _ => proptest::collection::vec(any::<u8>(), 0..8)
                 .prop_map(Value::Bytes)
                 .boxed(),

@@ -480,7 +480,7 @@ fn value_for(schema: &Schema) -> BoxedStrategy<Value> {
             .prop_map(Value::Float64)
             .boxed(),
         (_, SchemaType::Boolean) => any::<bool>().prop_map(Value::Boolean).boxed(),
-        (_, SchemaType::String) => any::<String>().prop_map(Value::String).boxed(),
+        (_, SchemaType::String) => any::<String>().prop_map(Value::from).boxed(),
         (_, SchemaType::Bytes) => proptest::collection::vec(any::<u8>(), 0..16)
             .prop_map(Value::Bytes)
             .boxed(),
@@ -570,13 +570,17 @@ fn schemaless_value() -> impl Strategy<Value = Value> {
         any::<f64>()
             .prop_filter("finite", |f| f.is_finite())
             .prop_map(Value::Float64),
-        any::<String>().prop_map(Value::String),
+        any::<String>().prop_map(Value::from),
     ];
     leaf.prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             proptest::collection::btree_map("[a-z]{0,4}", inner, 0..4).prop_map(|m| {
-                Value::Map(m.into_iter().map(|(k, v)| (Value::String(k), v)).collect())
+                Value::Map(
+                    m.into_iter()
+                        .map(|(k, v)| (Value::String(k.into()), v))
+                        .collect(),
+                )
             }),
         ]
     })

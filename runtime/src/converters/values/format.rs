@@ -113,7 +113,12 @@ fn append(out: &mut String, schema: Option<&Schema>, value: &Value, embedded: bo
                 if i > 0 {
                     out.push(',');
                 }
-                append(out, None, &Value::String(field.name().to_string()), true);
+                append(
+                    out,
+                    None,
+                    &Value::String(field.name().to_string().into()),
+                    true,
+                );
                 out.push(':');
                 // Java's Struct.get substitutes the field default for null.
                 let v = match (v, field.schema().default_value()) {

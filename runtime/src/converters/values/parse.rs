@@ -71,7 +71,10 @@ pub fn parse_string(text: &str) -> SchemaAndValue {
 }
 
 fn string(text: &str) -> SchemaAndValue {
-    SchemaAndValue::new(Some(Schema::string()), Value::String(text.to_string()))
+    SchemaAndValue::new(
+        Some(Schema::string()),
+        Value::String(text.to_string().into()),
+    )
 }
 
 /// Java's `String.trim()`: strips every character up to and including space.
@@ -213,7 +216,7 @@ impl<'a> Parser<'a> {
             }
             content.push_str(tok.raw());
         }
-        temporal(&content).unwrap_or((Schema::string(), Value::String(content)))
+        temporal(&content).unwrap_or((Schema::string(), Value::String(content.into())))
     }
 
     fn array(&mut self) -> Result<(Schema, Value), NotAValue> {
