@@ -79,7 +79,8 @@ start_bg() {
     shift 2
     log "starting $name: $*"
     echo "=== $(date '+%F %T') starting: $*" >>"$SERVICES_DIR/$name.log"
-    (cd "$cwd" && exec setsid "$@" >>"$SERVICES_DIR/$name.log" 2>&1 </dev/null) &
+    # 9>&-: the service must not inherit the lock `up` holds (it would hold it for its lifetime).
+    (cd "$cwd" && exec setsid "$@" >>"$SERVICES_DIR/$name.log" 2>&1 </dev/null 9>&-) &
     echo $! >"$SERVICES_DIR/$name.pid"
 }
 
