@@ -445,6 +445,7 @@ async fn read_frames(socket: OwnedReadHalf, shared: Arc<Shared>, max_frame_bytes
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_broker::response_frame;
     use kafka_protocol::messages::api_versions_response::ApiVersion;
     use kafka_protocol::messages::{ApiKey, BrokerId, MetadataResponse};
     use kafka_protocol::protocol::decode_request_header_from_buffer;
@@ -512,23 +513,6 @@ mod tests {
             requests,
             replies,
         }
-    }
-
-    fn response_frame<R: Encodable + HeaderVersion>(
-        correlation_id: i32,
-        version: i16,
-        body: &R,
-    ) -> Bytes {
-        let mut buf = BytesMut::new();
-        buf.put_i32(0);
-        ResponseHeader::default()
-            .with_correlation_id(correlation_id)
-            .encode(&mut buf, R::header_version(version))
-            .unwrap();
-        body.encode(&mut buf, version).unwrap();
-        let len = (buf.len() - 4) as i32;
-        buf[..4].copy_from_slice(&len.to_be_bytes());
-        buf.freeze()
     }
 
     fn settings(request_timeout: Duration) -> ConnectionSettings {

@@ -182,7 +182,8 @@ fn metadata(request: &MetadataRequest, port: u16) -> MetadataResponse {
         .with_topics(topics)
 }
 
-fn response_frame<R: Encodable + HeaderVersion>(
+/// A response frame: length, header and body, as a broker writes it.
+pub(crate) fn response_frame<R: Encodable + HeaderVersion>(
     correlation_id: i32,
     version: i16,
     body: &R,
