@@ -197,7 +197,8 @@ mod tests {
             }
             assert_eq!(a.clone().into_string(), "db1");
         }
-        assert!(Text::from("a") < Text::from_static("b"));
+        let (a, b) = (Text::from_static("a"), Text::from(String::from("b")));
+        assert!(a < b);
     }
 
     #[test]

@@ -628,7 +628,7 @@ mod tests {
             retry_backoff: Duration::from_millis(1),
             ..KafkaClientConfig::default()
         };
-        KafkaBroker::connect_with(&[broker.addr.clone()], config)
+        KafkaBroker::connect_with(std::slice::from_ref(&broker.addr), config)
             .await
             .unwrap()
     }

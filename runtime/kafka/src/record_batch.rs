@@ -115,7 +115,7 @@ fn to_record(index: usize, record: ProduceRecord) -> Result<Record, EncodeError>
     for (key, value) in record.headers {
         match headers.entry(StrBytes::from_string(key)) {
             Entry::Vacant(entry) => {
-                entry.insert(value.map(Bytes::from));
+                entry.insert(value);
             }
             Entry::Occupied(entry) => {
                 return Err(EncodeError::RepeatedHeaderKey {
@@ -136,8 +136,8 @@ fn to_record(index: usize, record: ProduceRecord) -> Result<Record, EncodeError>
         offset: 0, // set per batch by `encode_batch`
         sequence: NO_SEQUENCE,
         timestamp: record.timestamp_ms,
-        key: record.key.map(Bytes::from),
-        value: record.value.map(Bytes::from),
+        key: record.key,
+        value: record.value,
         headers,
     };
     let size = BATCH_HEADER_SIZE + size_bound(&record);
