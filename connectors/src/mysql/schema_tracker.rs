@@ -62,6 +62,18 @@ pub struct StatementSource<'a> {
     pub snapshot: Option<SnapshotMarker>,
 }
 
+impl<'a> StatementSource<'a> {
+    /// A statement outside a snapshot (no `snapshot` marker): read from the binlog, or the
+    /// table definitions recorded when a history is rebuilt.
+    pub fn outside_snapshot(position: &'a OffsetMap, source: &'a SourcePosition) -> Self {
+        Self {
+            position,
+            source,
+            snapshot: None,
+        }
+    }
+}
+
 /// The table model with its history and schema change records.
 pub struct SchemaTracker {
     config: Arc<MySqlSourceConfig>,

@@ -380,14 +380,7 @@ async fn rebuild_history(
         ..SourcePosition::default()
     };
     let records = schema
-        .capture(
-            conn,
-            StatementSource {
-                position: &position,
-                source: &source,
-                snapshot: None,
-            },
-        )
+        .capture(conn, StatementSource::outside_snapshot(&position, &source))
         .await?;
     for record in records {
         sink.push(record).await?;

@@ -587,11 +587,7 @@ impl<'a> Streamer<'a> {
             .record_database_statement(
                 sql,
                 db,
-                StatementSource {
-                    position: &position,
-                    source: &self.tracker.source,
-                    snapshot: None,
-                },
+                StatementSource::outside_snapshot(&position, &self.tracker.source),
             )
             .await?;
         for record in records {
@@ -609,11 +605,7 @@ impl<'a> Streamer<'a> {
             .apply_statement(
                 sql,
                 db,
-                StatementSource {
-                    position: &position,
-                    source: &self.tracker.source,
-                    snapshot: None,
-                },
+                StatementSource::outside_snapshot(&position, &self.tracker.source),
             )
             .await?;
         if outcome.schema_changed {
