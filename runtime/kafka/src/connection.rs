@@ -445,8 +445,7 @@ async fn read_frames(socket: OwnedReadHalf, shared: Arc<Shared>, max_frame_bytes
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_broker::response_frame;
-    use kafka_protocol::messages::api_versions_response::ApiVersion;
+    use crate::test_broker::{api_versions, response_frame};
     use kafka_protocol::messages::{ApiKey, BrokerId, MetadataResponse};
     use kafka_protocol::protocol::decode_request_header_from_buffer;
     use tokio::net::TcpListener;
@@ -489,18 +488,7 @@ mod tests {
                     } else {
                         (0, version)
                     };
-                    let response = ApiVersionsResponse::default()
-                        .with_error_code(code)
-                        .with_api_keys(
-                            apis.iter()
-                                .map(|(key, min, max)| {
-                                    ApiVersion::default()
-                                        .with_api_key(*key as i16)
-                                        .with_min_version(*min)
-                                        .with_max_version(*max)
-                                })
-                                .collect(),
-                        );
+                    let response = api_versions(&apis).with_error_code(code);
                     let frame = response_frame(header.correlation_id, answer_version, &response);
                     wr.lock().await.write_all(&frame).await.unwrap();
                 } else if request_tx.send(header).await.is_err() {

@@ -116,16 +116,7 @@ async fn serve(socket: tokio::net::TcpStream, port: u16, produced: mpsc::Sender<
         let version = header.request_api_version;
         match ApiKey::try_from(header.request_api_key).unwrap() {
             ApiKey::ApiVersions => {
-                let response = ApiVersionsResponse::default().with_api_keys(
-                    APIS.iter()
-                        .map(|(key, min, max)| {
-                            ApiVersion::default()
-                                .with_api_key(*key as i16)
-                                .with_min_version(*min)
-                                .with_max_version(*max)
-                        })
-                        .collect(),
-                );
+                let response = api_versions(&APIS);
                 let _ = reply.send(response_frame(header.correlation_id, version, &response));
             }
             ApiKey::Metadata => {
@@ -180,6 +171,20 @@ fn metadata(request: &MetadataRequest, port: u16) -> MetadataResponse {
             .with_port(i32::from(port))])
         .with_controller_id(BrokerId(1))
         .with_topics(topics)
+}
+
+/// An ApiVersions answer announcing `apis` as (key, min version, max version).
+pub(crate) fn api_versions(apis: &[(ApiKey, i16, i16)]) -> ApiVersionsResponse {
+    ApiVersionsResponse::default().with_api_keys(
+        apis.iter()
+            .map(|(key, min, max)| {
+                ApiVersion::default()
+                    .with_api_key(*key as i16)
+                    .with_min_version(*min)
+                    .with_max_version(*max)
+            })
+            .collect(),
+    )
 }
 
 /// A response frame: length, header and body, as a broker writes it.
