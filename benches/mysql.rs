@@ -48,7 +48,7 @@ mod support;
 /// The worker binary's allocator (`src/main.rs`), so the decode-only run, which hosts the
 /// connector in this process, allocates as it does inside the worker.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: strait_alloc::Allocator = strait_alloc::Allocator;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -7,9 +7,10 @@ use std::sync::Arc;
 /// mimalloc instead of glibc malloc: a record's life is dozens of small allocations made on
 /// one thread and freed on another, which glibc serves with locked arenas and fastbin
 /// consolidation (a third of the worker's CPU in the MySQL benchmark); mimalloc's per-thread
-/// sharded free lists cost a fraction of that (docs/benchmarks.md).
+/// sharded free lists cost a fraction of that (docs/benchmarks.md). `strait_alloc` calls it the
+/// way its fast paths expect (runtime/alloc).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: strait_alloc::Allocator = strait_alloc::Allocator;
 
 use anyhow::{bail, Context};
 use strait::cli::{self, Command};

@@ -44,7 +44,7 @@ const STALL_LIMIT: Duration = Duration::from_secs(30);
 
 /// The worker binary's allocator (`src/main.rs`): allocation costs are part of what is measured.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: strait_alloc::Allocator = strait_alloc::Allocator;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 type Result<T> = std::result::Result<T, Error>;
