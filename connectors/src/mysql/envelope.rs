@@ -499,9 +499,16 @@ impl TableSchemas {
         row
     }
 
-    /// The row struct of converted values, moving them out of `values` (left null): for a
-    /// caller done with them, so strings and decimals are not copied.
-    pub fn row_taking(&self, values: &mut [Value]) -> Struct {
+    /// The row struct of converted values, moving them out of `values`: for a caller done with
+    /// them, so strings and decimals are not copied. When every column is captured (no column
+    /// filter), the vector itself becomes the struct's and `values` is left empty with room
+    /// for the next row.
+    pub fn row_taking(&self, values: &mut Vec<Value>) -> Struct {
+        if self.value_columns.len() == values.len() {
+            // `value_columns` is increasing, so covering every index means it is `0..n`.
+            let next = Vec::with_capacity(values.len());
+            return Struct::from_values(self.value_schema.clone(), std::mem::replace(values, next));
+        }
         let mut row = Struct::new(self.value_schema.clone());
         for (slot, i) in self.value_columns.iter().enumerate() {
             row.put_index(slot, std::mem::take(&mut values[*i]));

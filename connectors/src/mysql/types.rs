@@ -1049,7 +1049,7 @@ fn round_half_up(d: &Decimal, scale: i32) -> Decimal {
     if round_up {
         n += 1;
     }
-    Decimal::new(if negative { -n } else { n }, scale)
+    Decimal::from_i128(if negative { -n } else { n }, scale)
 }
 
 fn binary_value(bytes: Vec<u8>, mode: BinaryMode) -> Value {

@@ -1,11 +1,15 @@
 //! Arbitrary-precision decimals with Java `BigDecimal` semantics.
 //!
-//! MySQL `DECIMAL(65,30)` does not fit in 128 bits, so the unscaled value is a `BigInt`. The two
-//! renderings that reach the wire are exact: [`Decimal::to_unscaled_bytes`] is Java's
-//! `BigInteger.toByteArray` (minimal big-endian two's complement) and `Display` is
-//! `BigDecimal.toString` (which keeps trailing zeros and switches to `1E+3` style when the
-//! scale is negative or the number is very small).
+//! MySQL `DECIMAL(65,30)` does not fit in 128 bits, so an unscaled value can be a `BigInt`; one
+//! that fits an `i64` (every `DECIMAL` up to 18 digits, and most values of wider ones) is kept
+//! inline instead, so that the common decimal costs no allocation. Which form holds a value is
+//! not visible: every constructor keeps the inline form whenever the value fits, so equality and
+//! hashing compare numbers. The two renderings that reach the wire are exact:
+//! [`Decimal::to_unscaled_bytes`] is Java's `BigInteger.toByteArray` (minimal big-endian two's
+//! complement) and `Display` is `BigDecimal.toString` (which keeps trailing zeros and switches to
+//! `1E+3` style when the scale is negative or the number is very small).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -15,8 +19,38 @@ use num_traits::Zero;
 /// A decimal number: `unscaled × 10^-scale`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Decimal {
-    unscaled: BigInt,
+    unscaled: Unscaled,
     scale: i32,
+}
+
+/// An unscaled value: inline when it fits an `i64` (always, then), on the heap otherwise.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Unscaled {
+    Small(i64),
+    Big(BigInt),
+}
+
+impl Unscaled {
+    fn from_big(big: BigInt) -> Self {
+        match i64::try_from(&big) {
+            Ok(v) => Unscaled::Small(v),
+            Err(_) => Unscaled::Big(big),
+        }
+    }
+
+    fn from_i128(v: i128) -> Self {
+        match i64::try_from(v) {
+            Ok(v) => Unscaled::Small(v),
+            Err(_) => Unscaled::Big(BigInt::from(v)),
+        }
+    }
+
+    fn to_big(&self) -> Cow<'_, BigInt> {
+        match self {
+            Unscaled::Small(v) => Cow::Owned(BigInt::from(*v)),
+            Unscaled::Big(b) => Cow::Borrowed(b),
+        }
+    }
 }
 
 /// A string that is not a decimal number.
@@ -28,22 +62,50 @@ impl Decimal {
     /// A decimal from its unscaled value and scale.
     pub fn new(unscaled: impl Into<BigInt>, scale: i32) -> Self {
         Self {
-            unscaled: unscaled.into(),
+            unscaled: Unscaled::from_big(unscaled.into()),
+            scale,
+        }
+    }
+
+    /// A decimal from an `i64` unscaled value, without going through a `BigInt`.
+    pub fn from_i64(unscaled: i64, scale: i32) -> Self {
+        Self {
+            unscaled: Unscaled::Small(unscaled),
+            scale,
+        }
+    }
+
+    /// A decimal from an `i128` unscaled value; allocates only when it does not fit an `i64`.
+    pub fn from_i128(unscaled: i128, scale: i32) -> Self {
+        Self {
+            unscaled: Unscaled::from_i128(unscaled),
             scale,
         }
     }
 
     /// A decimal from Java's `BigInteger.toByteArray` bytes and a scale.
     pub fn from_unscaled_bytes(bytes: &[u8], scale: i32) -> Self {
-        Self {
-            unscaled: BigInt::from_signed_bytes_be(bytes),
-            scale,
+        if (1..=8).contains(&bytes.len()) {
+            let fill = if bytes[0] & 0x80 != 0 { 0xFF } else { 0 };
+            let mut be = [fill; 8];
+            be[8 - bytes.len()..].copy_from_slice(bytes);
+            return Self::from_i64(i64::from_be_bytes(be), scale);
         }
+        Self::new(BigInt::from_signed_bytes_be(bytes), scale)
     }
 
-    /// The unscaled value.
-    pub fn unscaled(&self) -> &BigInt {
-        &self.unscaled
+    /// The unscaled value (built on the fly when it is held inline).
+    pub fn unscaled(&self) -> Cow<'_, BigInt> {
+        self.unscaled.to_big()
+    }
+
+    /// The unscaled value, if it fits an `i64`.
+    pub fn unscaled_i64(&self) -> Option<i64> {
+        match &self.unscaled {
+            Unscaled::Small(v) => Some(*v),
+            // The inline form is kept whenever the value fits.
+            Unscaled::Big(_) => None,
+        }
     }
 
     /// The scale (digits after the decimal point).
@@ -53,21 +115,36 @@ impl Decimal {
 
     /// The minimal big-endian two's-complement bytes of the unscaled value.
     pub fn to_unscaled_bytes(&self) -> Vec<u8> {
-        self.unscaled.to_signed_bytes_be()
+        match &self.unscaled {
+            Unscaled::Small(v) => {
+                let (bytes, start) = twos_complement_i64(*v);
+                bytes[start..].to_vec()
+            }
+            Unscaled::Big(b) => b.to_signed_bytes_be(),
+        }
     }
 
     /// The same number with another scale, if that loses no digits.
     pub fn rescale(&self, scale: i32) -> Option<Decimal> {
         use std::cmp::Ordering;
+        if let (Unscaled::Small(v), Ordering::Greater) = (&self.unscaled, scale.cmp(&self.scale)) {
+            let factor = u32::try_from(scale - self.scale)
+                .ok()
+                .and_then(|k| 10i64.checked_pow(k));
+            if let Some(v) = factor.and_then(|f| v.checked_mul(f)) {
+                return Some(Decimal::from_i64(v, scale));
+            }
+        }
+        let unscaled = self.unscaled.to_big();
         match scale.cmp(&self.scale) {
             Ordering::Equal => Some(self.clone()),
             Ordering::Greater => {
                 let f = BigInt::from(10u8).pow((scale - self.scale) as u32);
-                Some(Decimal::new(&self.unscaled * f, scale))
+                Some(Decimal::new(&*unscaled * f, scale))
             }
             Ordering::Less => {
                 let f = BigInt::from(10u8).pow((self.scale - scale) as u32);
-                let (q, r) = (&self.unscaled / &f, &self.unscaled % &f);
+                let (q, r) = (&*unscaled / &f, &*unscaled % &f);
                 r.is_zero().then(|| Decimal::new(q, scale))
             }
         }
@@ -77,13 +154,37 @@ impl Decimal {
     pub fn to_f64(&self) -> f64 {
         self.to_string().parse().unwrap_or(f64::NAN)
     }
+
+    /// The digits of the unscaled value's magnitude, and whether it is negative.
+    fn magnitude_digits(&self) -> (String, bool) {
+        match &self.unscaled {
+            Unscaled::Small(v) => (v.unsigned_abs().to_string(), *v < 0),
+            Unscaled::Big(b) => (b.magnitude().to_string(), b.sign() == Sign::Minus),
+        }
+    }
+}
+
+/// The minimal big-endian two's-complement bytes of `v` (Java's `BigInteger.toByteArray`): the
+/// bytes are `buf[start..]`.
+pub fn twos_complement_i64(v: i64) -> ([u8; 8], usize) {
+    let bytes = v.to_be_bytes();
+    let mut start = 0;
+    // A leading byte is redundant when it only repeats the sign of the byte after it.
+    while start < 7 {
+        let next_negative = bytes[start + 1] & 0x80 != 0;
+        match bytes[start] {
+            0x00 if !next_negative => start += 1,
+            0xFF if next_negative => start += 1,
+            _ => break,
+        }
+    }
+    (bytes, start)
 }
 
 impl fmt::Display for Decimal {
     /// Java's `BigDecimal.toString()`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let digits = self.unscaled.magnitude().to_string();
-        let negative = self.unscaled.sign() == Sign::Minus;
+        let (digits, negative) = self.magnitude_digits();
         let len = digits.len() as i64;
         let scale = i64::from(self.scale);
         let adjusted = -scale + (len - 1);
@@ -151,7 +252,7 @@ impl FromStr for Decimal {
             unscaled = -unscaled;
         }
         let scale = i32::try_from(frac_part.len()).map_err(|_| err())? - exponent;
-        Ok(Decimal { unscaled, scale })
+        Ok(Decimal::new(unscaled, scale))
     }
 }
 
@@ -198,6 +299,83 @@ mod tests {
         assert_eq!(d("1.5").rescale(3), Some(d("1.500")));
         assert_eq!(d("1.500").rescale(1), Some(d("1.5")));
         assert_eq!(d("1.55").rescale(1), None);
+    }
+
+    #[test]
+    fn minimal_twos_complement_matches_big_integer() {
+        let mut cases = vec![0i64, 1, -1, 127, 128, -128, -129, 255, 256, -256, -257];
+        cases.extend([i64::MAX, i64::MIN, i64::MAX - 1, i64::MIN + 1]);
+        for shift in 0..63 {
+            let p = 1i64 << shift;
+            cases.extend([p, p - 1, -p, -p - 1, p + 1]);
+        }
+        for v in cases {
+            let (bytes, start) = twos_complement_i64(v);
+            let expected = BigInt::from(v).to_signed_bytes_be();
+            assert_eq!(&bytes[start..], &expected[..], "{v}");
+        }
+    }
+
+    #[test]
+    fn inline_and_heap_forms_are_the_same_numbers() {
+        let beyond: BigInt = BigInt::from(i64::MAX) + 1u8;
+        assert_eq!(
+            Decimal::new(beyond.clone(), 2),
+            Decimal::from_i128(i128::from(i64::MAX) + 1, 2)
+        );
+        assert_eq!(Decimal::new(-5, 1), Decimal::from_i64(-5, 1));
+        assert_eq!(Decimal::new(BigInt::from(7) * 1, 0).unscaled_i64(), Some(7));
+        assert_eq!(Decimal::new(beyond.clone(), 0).unscaled_i64(), None);
+        assert_eq!(*Decimal::new(beyond.clone(), 0).unscaled(), beyond);
+        assert_eq!(Decimal::new(beyond, 0).to_string(), "9223372036854775808");
+        assert_eq!(
+            Decimal::from_i64(i64::MIN, 2).to_string(),
+            "-92233720368547758.08"
+        );
+        // Rescaling past i64 moves to the heap and back.
+        let wide = Decimal::from_i64(i64::MAX, 0).rescale(2).unwrap();
+        assert_eq!(wide.unscaled_i64(), None);
+        assert_eq!(wide.rescale(0), Some(Decimal::from_i64(i64::MAX, 0)));
+        assert_eq!(
+            Decimal::from_unscaled_bytes(&[0x80, 0, 0, 0, 0, 0, 0, 0, 0], 0).unscaled_i64(),
+            None
+        );
+        assert_eq!(
+            Decimal::from_unscaled_bytes(&[0x80, 0, 0, 0, 0, 0, 0, 0], 0),
+            Decimal::from_i64(i64::MIN, 0)
+        );
+        assert_eq!(
+            Decimal::from_unscaled_bytes(&[], 0),
+            Decimal::from_i64(0, 0)
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn unscaled_bytes_match_bigint(unscaled in proptest::num::i128::ANY, scale in -5i32..40) {
+            let x = Decimal::from_i128(unscaled, scale);
+            proptest::prop_assert_eq!(x.to_unscaled_bytes(), BigInt::from(unscaled).to_signed_bytes_be());
+            proptest::prop_assert_eq!(&x, &Decimal::new(unscaled, scale));
+            proptest::prop_assert_eq!(x.unscaled_i64(), i64::try_from(unscaled).ok());
+        }
+
+        #[test]
+        fn rescale_matches_bigint(unscaled in proptest::num::i64::ANY, from in -3i32..20, to in -3i32..40) {
+            let small = Decimal::from_i64(unscaled, from);
+            let via_big = |d: &Decimal, s: i32| -> Option<Decimal> {
+                use std::cmp::Ordering;
+                let u = d.unscaled().into_owned();
+                match s.cmp(&d.scale()) {
+                    Ordering::Equal => Some(d.clone()),
+                    Ordering::Greater => Some(Decimal::new(u * BigInt::from(10u8).pow((s - d.scale()) as u32), s)),
+                    Ordering::Less => {
+                        let f = BigInt::from(10u8).pow((d.scale() - s) as u32);
+                        (&u % &f).is_zero().then(|| Decimal::new(&u / &f, s))
+                    }
+                }
+            };
+            proptest::prop_assert_eq!(small.rescale(to), via_big(&small, to));
+        }
     }
 
     proptest::proptest! {

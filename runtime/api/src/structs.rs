@@ -30,6 +30,26 @@ impl Struct {
         Self { schema, values }
     }
 
+    /// A struct holding `values`, one per field in field order, without validation; for hot
+    /// paths that build the values themselves (call [`Struct::validate`] in tests).
+    ///
+    /// # Panics
+    /// When `schema` is not a struct schema or the count of values is not its field count (a
+    /// programming error).
+    pub fn from_values(schema: Schema, values: Vec<Value>) -> Self {
+        assert_eq!(
+            schema.schema_type(),
+            SchemaType::Struct,
+            "Struct::from_values needs a struct schema"
+        );
+        assert_eq!(
+            values.len(),
+            schema.fields().len(),
+            "Struct::from_values needs one value per field"
+        );
+        Self { schema, values }
+    }
+
     /// The struct's schema.
     pub fn schema(&self) -> &Schema {
         &self.schema

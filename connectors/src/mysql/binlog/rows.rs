@@ -320,8 +320,13 @@ const DIG2BYTES: [usize; 10] = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
 
 /// Reads MySQL's binary DECIMAL (`decimal2bin`) of the given precision and scale.
 ///
+/// The value is a run of big-endian chunks, most significant first: the integer part's leading
+/// `intg % 9` digits (in `DIG2BYTES` bytes), whole 9-digit groups in 4 bytes each, then the
+/// fraction's trailing `scale % 9` digits. The first bit is the sign (set for non-negative), and
+/// a negative number has every bit inverted.
+///
 /// # Errors
-/// When the bytes are truncated.
+/// When the bytes are truncated, or a chunk holds more digits than its width allows.
 pub fn read_decimal(
     r: &mut Reader<'_>,
     precision: usize,
@@ -332,38 +337,44 @@ pub fn read_decimal(
     let (frac0, frac0x) = (scale / 9, scale % 9);
     let size = intg0 * 4 + DIG2BYTES[intg0x] + frac0 * 4 + DIG2BYTES[frac0x];
     let raw = r.take(size)?;
+    let scale_i32 = i32::try_from(scale).unwrap_or(0);
     if raw.is_empty() {
-        return Ok(Decimal::new(0, i32::try_from(scale).unwrap_or(0)));
+        return Ok(Decimal::from_i64(0, scale_i32));
     }
     let negative = raw[0] & 0x80 == 0;
-    let mask: u8 = if negative { 0xFF } else { 0 };
-    // The digits with the sign folded out; on the stack for every precision up to 65.
-    let mut buf = [0u8; 32];
-    let mut heap = Vec::new();
-    let bytes: &mut [u8] = if size <= buf.len() {
-        &mut buf[..size]
-    } else {
-        heap.resize(size, 0);
-        &mut heap
+    let chunks = DecimalChunks {
+        raw,
+        at: 0,
+        mask: if negative { 0xFF } else { 0 },
     };
-    for (b, r) in bytes.iter_mut().zip(raw) {
-        *b = r ^ mask;
-    }
-    bytes[0] ^= 0x80;
-    let mut br = Reader::new(bytes);
-    // Chunks of (value, digit count), most significant first.
     let widths = std::iter::once(intg0x)
         .filter(|w| *w > 0)
         .chain(std::iter::repeat_n(9, intg0 + frac0))
         .chain(std::iter::once(frac0x).filter(|w| *w > 0));
-    let scale_i32 = i32::try_from(scale).unwrap_or(0);
+    let out_of_range = || err("DECIMAL digits out of range");
+    if precision <= 18 {
+        // At most 18 digits: the unscaled value fits an i64, and the decimal allocates nothing.
+        let mut unscaled: i64 = 0;
+        for (width, value) in chunks.with_widths(widths) {
+            unscaled = unscaled
+                .checked_mul(10i64.pow(width as u32))
+                .and_then(|u| u.checked_add(i64::from(value)))
+                .ok_or_else(out_of_range)?;
+        }
+        return Ok(Decimal::from_i64(
+            if negative { -unscaled } else { unscaled },
+            scale_i32,
+        ));
+    }
     if precision <= 38 {
         let mut unscaled: i128 = 0;
-        for width in widths {
-            let value = br.uint_be(if width == 9 { 4 } else { DIG2BYTES[width] })?;
-            unscaled = unscaled * 10i128.pow(width as u32) + i128::from(value);
+        for (width, value) in chunks.with_widths(widths) {
+            unscaled = unscaled
+                .checked_mul(10i128.pow(width as u32))
+                .and_then(|u| u.checked_add(i128::from(value)))
+                .ok_or_else(out_of_range)?;
         }
-        return Ok(Decimal::new(
+        return Ok(Decimal::from_i128(
             if negative { -unscaled } else { unscaled },
             scale_i32,
         ));
@@ -372,16 +383,48 @@ pub fn read_decimal(
     if negative {
         digits.push('-');
     }
-    for width in widths {
+    for (width, value) in chunks.with_widths(widths) {
         use std::fmt::Write as _;
-        let value = br.uint_be(if width == 9 { 4 } else { DIG2BYTES[width] })?;
+        if u64::from(value) >= 10u64.pow(width as u32) {
+            return Err(out_of_range());
+        }
         // Writing into a String cannot fail.
         let _ = write!(digits, "{value:0width$}");
     }
     let unscaled: Decimal = digits
         .parse()
         .map_err(|_| err("DECIMAL digits do not form a number"))?;
-    Ok(Decimal::new(unscaled.unscaled().clone(), scale_i32))
+    Ok(Decimal::new(unscaled.unscaled().into_owned(), scale_i32))
+}
+
+/// The chunks of a binary DECIMAL whose total size was checked: each read with the sign folded
+/// out (`mask` inverts a negative number's bits; the first byte's top bit is the sign).
+struct DecimalChunks<'a> {
+    raw: &'a [u8],
+    at: usize,
+    mask: u8,
+}
+
+impl<'a> DecimalChunks<'a> {
+    /// `(digit count, value)` of each chunk, for chunk widths in digits.
+    fn with_widths(
+        mut self,
+        widths: impl Iterator<Item = usize> + 'a,
+    ) -> impl Iterator<Item = (usize, u32)> + 'a {
+        widths.map(move |width| {
+            let n = DIG2BYTES[width];
+            let mut value = 0u32;
+            for (i, b) in self.raw[self.at..self.at + n].iter().enumerate() {
+                let mut b = b ^ self.mask;
+                if self.at + i == 0 {
+                    b ^= 0x80;
+                }
+                value = (value << 8) | u32::from(b);
+            }
+            self.at += n;
+            (width, value)
+        })
+    }
 }
 
 /// Fractional seconds of TIME2/DATETIME2/TIMESTAMP2, as microseconds.
@@ -590,6 +633,75 @@ mod tests {
             crate::mysql::types::plain_decimal(&d),
             format!("0.{}7", "0".repeat(29))
         );
+    }
+
+    /// MySQL's `decimal2bin` for a number given as its digits, for the round-trip test.
+    fn decimal2bin(
+        negative: bool,
+        int: &str,
+        frac: &str,
+        precision: usize,
+        scale: usize,
+    ) -> Vec<u8> {
+        let intg = precision - scale;
+        let int = format!("{int:0>intg$}");
+        let frac = format!("{frac:0<scale$}");
+        let mut chunks: Vec<(usize, &str)> = Vec::new();
+        let lead = intg % 9;
+        if lead > 0 {
+            chunks.push((lead, &int[..lead]));
+        }
+        for g in 0..intg / 9 {
+            chunks.push((9, &int[lead + 9 * g..lead + 9 * g + 9]));
+        }
+        for g in 0..scale / 9 {
+            chunks.push((9, &frac[9 * g..9 * g + 9]));
+        }
+        if scale % 9 > 0 {
+            chunks.push((scale % 9, &frac[scale - scale % 9..]));
+        }
+        let mut out = Vec::new();
+        for (width, digits) in chunks {
+            let v: u32 = digits.parse().unwrap();
+            let n = DIG2BYTES[width];
+            out.extend_from_slice(&v.to_be_bytes()[4 - n..]);
+        }
+        out[0] ^= 0x80;
+        if negative {
+            for b in &mut out {
+                *b = !*b;
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Every precision (the i64, i128 and string paths) and scale, both signs.
+        #[test]
+        fn decimals_round_trip_through_decimal2bin(
+            precision in 1usize..=65,
+            scale_pick in 0usize..=30,
+            negative in proptest::bool::ANY,
+            seed in proptest::collection::vec(0u8..10, 65),
+        ) {
+            let scale = scale_pick.min(precision);
+            let digit = |i: usize| char::from(b'0' + seed[i]);
+            let int: String = (0..precision - scale).map(digit).collect();
+            let frac: String = (precision - scale..precision).map(digit).collect();
+            let bytes = decimal2bin(negative, &int, &frac, precision, scale);
+            let d = read_decimal(&mut Reader::new(&bytes), precision, scale).unwrap();
+            let int = int.trim_start_matches('0');
+            let int = if int.is_empty() { "0" } else { int };
+            let zero = int == "0" && frac.bytes().all(|b| b == b'0');
+            let sign = if negative && !zero { "-" } else { "" };
+            let expected = if scale == 0 {
+                format!("{sign}{int}")
+            } else {
+                format!("{sign}{int}.{frac}")
+            };
+            proptest::prop_assert_eq!(crate::mysql::types::plain_decimal(&d), expected);
+            proptest::prop_assert_eq!(d.scale(), scale as i32);
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! handed to the generic writer, which writes it or returns its error; so the output and the
 //! errors are the generic writer's by construction, and the plan only skips work.
 
+use strait_api::decimal::twos_complement_i64;
 use strait_api::logical::{self, DATE_NAME, DECIMAL_NAME, TIMESTAMP_NAME, TIME_NAME};
 use strait_api::{Decimal, Result, Schema, SchemaType, Struct, Value};
 
@@ -213,13 +214,13 @@ fn write_decimal(encoder: &Encoder, out: &mut Vec<u8>, scale: Option<i32>, d: &D
             if scale != Some(d.scale()) {
                 return false;
             }
-            match i64::try_from(d.unscaled()) {
-                Ok(unscaled) => {
-                    let (bytes, start) = write::twos_complement_i64(unscaled);
+            match d.unscaled_i64() {
+                Some(unscaled) => {
+                    let (bytes, start) = twos_complement_i64(unscaled);
                     write::base64(out, &bytes[start..]);
                     true
                 }
-                Err(_) => {
+                None => {
                     write::base64(out, &d.to_unscaled_bytes());
                     true
                 }

@@ -260,23 +260,6 @@ pub fn boolean(out: &mut Vec<u8>, v: bool) {
     out.extend_from_slice(if v { b"true" } else { b"false" });
 }
 
-/// The minimal big-endian two's-complement bytes of `v` (Java's `BigInteger.toByteArray`):
-/// the bytes are `buf[start..]`.
-pub fn twos_complement_i64(v: i64) -> ([u8; 8], usize) {
-    let bytes = v.to_be_bytes();
-    let mut start = 0;
-    // A leading byte is redundant when it only repeats the sign of the byte after it.
-    while start < 7 {
-        let next_negative = bytes[start + 1] & 0x80 != 0;
-        match bytes[start] {
-            0x00 if !next_negative => start += 1,
-            0xFF if next_negative => start += 1,
-            _ => break,
-        }
-    }
-    (bytes, start)
-}
-
 /// Writes binary data as a quoted, standard, padded base64 string.
 pub fn base64(out: &mut Vec<u8>, bytes: &[u8]) {
     let start = out.len() + 1;
@@ -473,21 +456,6 @@ mod tests {
         assert!(!plain_f64(&mut Vec::new(), 0.30000000000000004));
         assert!(!plain_f64(&mut Vec::new(), 1.0e7));
         assert!(!plain_f64(&mut Vec::new(), 0.0));
-    }
-
-    #[test]
-    fn minimal_twos_complement_matches_big_integer() {
-        let mut cases = vec![0i64, 1, -1, 127, 128, -128, -129, 255, 256, -256, -257];
-        cases.extend([i64::MAX, i64::MIN, i64::MAX - 1, i64::MIN + 1]);
-        for shift in 0..63 {
-            let p = 1i64 << shift;
-            cases.extend([p, p - 1, -p, -p - 1, p + 1]);
-        }
-        for v in cases {
-            let (bytes, start) = twos_complement_i64(v);
-            let expected = num_bigint::BigInt::from(v).to_signed_bytes_be();
-            assert_eq!(&bytes[start..], &expected[..], "{v}");
-        }
     }
 
     proptest::proptest! {

@@ -460,7 +460,7 @@ fn number(token: &str) -> Option<(Schema, Value)> {
         None
     };
     if let Some(integral) = integral {
-        if let Ok(v) = i64::try_from(integral.unscaled()) {
+        if let Some(v) = integral.unscaled_i64() {
             return Some(if let Ok(v) = i8::try_from(v) {
                 (Schema::int8(), Value::Int8(v))
             } else if let Ok(v) = i16::try_from(v) {
