@@ -297,26 +297,22 @@ pub struct TableSchemas {
     value_columns: Vec<usize>,
     /// Whether any key column has a mapper, so key values need their own conversion.
     key_needs_own_conversion: bool,
+    /// Per table column, its place among the key columns (only when key values need their own
+    /// conversion).
+    key_slots: Vec<Option<usize>>,
 }
 
-/// A cell of a row image as the converters read it: a decoded [`Cell`] (snapshot rows), or a
-/// binlog image slot where `None` marks a column absent from a partial image (read as NULL).
-/// Lets both paths convert their own buffers in place, without collecting or copying cells.
-pub trait ImageCell<'a> {
-    /// The cell.
-    fn cell(&self) -> &Cell<'a>;
-}
-
-impl<'a> ImageCell<'a> for Cell<'a> {
-    fn cell(&self) -> &Cell<'a> {
-        self
-    }
-}
-
-impl<'a> ImageCell<'a> for Option<Cell<'a>> {
-    fn cell(&self) -> &Cell<'a> {
-        self.as_ref().unwrap_or(&Cell::Null)
-    }
+/// The converted values of one row image, filled cell by cell with
+/// [`TableSchemas::push_cell`]; kept between rows so its vectors are reused.
+#[derive(Debug, Default)]
+pub struct RowValues {
+    /// One value per table column converted so far, in table order.
+    values: Vec<Value>,
+    /// Per key column (in key order), its value converted without the value column's mappers;
+    /// only filled when a key column has a mapper.
+    key_values: Vec<Value>,
+    /// The first cell that could not be converted: `(column name, reason)`.
+    error: Option<(String, String)>,
 }
 
 fn mappers_for(rules: &[(PatternList, usize)], name: &str) -> Option<usize> {
@@ -393,6 +389,12 @@ impl TableSchemas {
         }
         let key_schema = (!key_columns.is_empty()).then(|| key_builder.build());
         let key_needs_own_conversion = key_columns.iter().any(|(i, _)| any_mapper[*i]);
+        let mut key_slots = vec![None; table.columns.len()];
+        if key_needs_own_conversion {
+            for (slot, (i, _)) in key_columns.iter().enumerate() {
+                key_slots[*i] = Some(slot);
+            }
+        }
 
         let envelope_schema = SchemaBuilder::struct_()
             .name(format!("{topic}.Envelope"))
@@ -418,92 +420,74 @@ impl TableSchemas {
             key_columns,
             value_columns,
             key_needs_own_conversion,
+            key_slots,
         })
     }
 
-    /// Converts a row of cells (one per table column) into the row values.
-    ///
-    /// # Errors
-    /// `(column name, reason)` of the first cell that cannot be converted.
-    pub fn convert_row<'a, C: ImageCell<'a>>(
-        &self,
-        cells: &[C],
-        origin: Origin,
-        out: &mut Vec<Value>,
-    ) -> Result<(), (String, String)> {
-        clear_values(out);
-        for (conv, cell) in self.columns.iter().zip(cells) {
-            let v = conv
-                .convert_ref(cell.cell(), origin)
-                .map_err(|e| (conv.name.clone(), e))?;
-            out.push(v);
-        }
-        Ok(())
-    }
-
-    /// [`TableSchemas::convert_row`] for a binlog image the caller is done with: cells are
-    /// moved into the converters (a DECIMAL's digits are not copied), leaving `None`. When a
-    /// key column has a mapper the key is converted from the cells later, so they are kept.
-    ///
-    /// # Errors
-    /// As [`TableSchemas::convert_row`].
-    pub fn convert_image(
-        &self,
-        cells: &mut [Option<Cell<'_>>],
-        origin: Origin,
-        out: &mut Vec<Value>,
-    ) -> Result<(), (String, String)> {
+    /// Starts converting a row image into `row`, forgetting the previous row.
+    pub fn start_row(&self, row: &mut RowValues) {
+        clear_values(&mut row.values);
+        row.values.reserve(self.columns.len());
+        row.error = None;
         if self.key_needs_own_conversion {
-            return self.convert_row(cells, origin, out);
+            clear_values(&mut row.key_values);
+            row.key_values
+                .resize_with(self.key_columns.len(), || Value::Null);
         }
-        clear_values(out);
-        for (conv, cell) in self.columns.iter().zip(cells) {
-            let v = conv
-                .convert(cell.take().unwrap_or(Cell::Null), origin)
-                .map_err(|e| (conv.name.clone(), e))?;
-            out.push(v);
-        }
-        Ok(())
     }
 
-    /// The key struct of a row, from its converted values (and its cells when a key column
-    /// has a mapper).
-    pub fn key<'a, C: ImageCell<'a>>(
-        &self,
-        values: &[Value],
-        cells: &[C],
-        origin: Origin,
-    ) -> Result<Option<Struct>, (String, String)> {
-        let Some(schema) = &self.key_schema else {
-            return Ok(None);
+    /// Converts the cell of the next column of `row`. A cell that cannot be converted is
+    /// recorded (see [`TableSchemas::take_error`]) and the rest of the row is only counted, so
+    /// that the caller can keep reading the image and decide what to do with the row.
+    pub fn push_cell(&self, row: &mut RowValues, cell: Cell<'_>, origin: Origin) {
+        let i = row.values.len();
+        let Some(conv) = self.columns.get(i) else {
+            return;
         };
+        if row.error.is_some() {
+            row.values.push(Value::Null);
+            return;
+        }
+        if let Some(Some(slot)) = self.key_slots.get(i) {
+            let key_conv = &self.key_columns[*slot].1;
+            match key_conv.convert(cell.clone(), origin) {
+                Ok(v) => row.key_values[*slot] = v,
+                Err(e) => row.error = Some((key_conv.name.clone(), e)),
+            }
+        }
+        match conv.convert(cell, origin) {
+            Ok(v) => row.values.push(v),
+            Err(e) => {
+                row.error.get_or_insert_with(|| (conv.name.clone(), e));
+                row.values.push(Value::Null);
+            }
+        }
+    }
+
+    /// The first cell of `row` that could not be converted: `(column name, reason)`.
+    pub fn take_error(&self, row: &mut RowValues) -> Option<(String, String)> {
+        row.error.take()
+    }
+
+    /// The key struct of a converted row (before [`TableSchemas::row_taking`]).
+    pub fn key(&self, row: &mut RowValues) -> Option<Struct> {
+        let schema = self.key_schema.as_ref()?;
+        if self.key_needs_own_conversion {
+            let values = std::mem::take(&mut row.key_values);
+            return Some(Struct::from_values(schema.clone(), values));
+        }
         let mut key = Struct::new(schema.clone());
-        for (slot, (i, conv)) in self.key_columns.iter().enumerate() {
-            let v = if self.key_needs_own_conversion {
-                conv.convert_ref(cells[*i].cell(), origin)
-                    .map_err(|e| (conv.name.clone(), e))?
-            } else {
-                values[*i].clone()
-            };
-            key.put_index(slot, v);
+        for (slot, (i, _)) in self.key_columns.iter().enumerate() {
+            key.put_index(slot, row.values[*i].clone());
         }
-        Ok(Some(key))
+        Some(key)
     }
 
-    /// The row struct of converted values.
-    pub fn row(&self, values: &[Value]) -> Struct {
-        let mut row = Struct::new(self.value_schema.clone());
-        for (slot, i) in self.value_columns.iter().enumerate() {
-            row.put_index(slot, values[*i].clone());
-        }
-        row
-    }
-
-    /// The row struct of converted values, moving them out of `values`: for a caller done with
-    /// them, so strings and decimals are not copied. When every column is captured (no column
-    /// filter), the vector itself becomes the struct's and `values` is left empty with room
-    /// for the next row.
-    pub fn row_taking(&self, values: &mut Vec<Value>) -> Struct {
+    /// The row struct of a converted row, moving the values out: strings and decimals are not
+    /// copied. When every column is captured (no column filter), the vector itself becomes the
+    /// struct's and `row` keeps an empty one with room for the next row.
+    pub fn row_taking(&self, row: &mut RowValues) -> Struct {
+        let values = &mut row.values;
         if self.value_columns.len() == values.len() {
             // `value_columns` is increasing, so covering every index means it is `0..n`.
             let next = Vec::with_capacity(values.len());
@@ -617,6 +601,104 @@ fn clear_values(values: &mut Vec<Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `CREATE TABLE db.t` under the MySQL connector config `extra`.
+    fn schemas_for(create: &str, extra: &[(&str, &str)]) -> TableSchemas {
+        let mut model = crate::mysql::model::TableModel::default();
+        crate::mysql::ddl::apply(&mut model, create, "db").unwrap();
+        let table = model.tables.get(&TableId::new("db", "t")).unwrap();
+        let mut config: strait_api::ConfigMap = [
+            ("database.hostname", "db"),
+            ("database.user", "cdc"),
+            ("database.server.id", "5400"),
+            ("topic.prefix", "shop"),
+            ("schema.history.internal.kafka.topic", "history"),
+            (
+                "schema.history.internal.kafka.bootstrap.servers",
+                "kafka:9092",
+            ),
+        ]
+        .iter()
+        .chain(extra)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        config.insert("include.schema.changes".into(), "false".into());
+        let config = MySqlSourceConfig::parse(&config).unwrap();
+        let context = RecordContext::new(&config, ConnectorFlavor::MySql, 0, "run");
+        TableSchemas::new(table, &config, &context).unwrap()
+    }
+
+    fn convert(schemas: &TableSchemas, row: &mut RowValues, cells: Vec<Cell<'_>>) {
+        schemas.start_row(row);
+        for cell in cells {
+            schemas.push_cell(row, cell, Origin::Binlog);
+        }
+    }
+
+    #[test]
+    fn rows_convert_cell_by_cell_into_key_and_value() {
+        let s = schemas_for(
+            "CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(10), n INT)",
+            &[],
+        );
+        let mut row = RowValues::default();
+        convert(
+            &s,
+            &mut row,
+            vec![Cell::Int(7, 4), Cell::Bytes(b"ann"), Cell::Null],
+        );
+        assert_eq!(s.take_error(&mut row), None);
+        let key = s.key(&mut row).unwrap();
+        assert_eq!(key.values(), &[Value::Int32(7)]);
+        let value = s.row_taking(&mut row);
+        assert_eq!(
+            value.values(),
+            &[Value::Int32(7), Value::from("ann"), Value::Null]
+        );
+        value.validate().unwrap();
+        // The next row reuses the state without seeing the last one.
+        convert(
+            &s,
+            &mut row,
+            vec![Cell::Int(8, 4), Cell::Null, Cell::Int(1, 4)],
+        );
+        assert_eq!(
+            s.row_taking(&mut row).values(),
+            &[Value::Int32(8), Value::Null, Value::Int32(1)]
+        );
+    }
+
+    #[test]
+    fn a_masked_key_column_keeps_its_value_in_the_key() {
+        let s = schemas_for(
+            "CREATE TABLE t (code VARCHAR(10) PRIMARY KEY, name VARCHAR(10))",
+            &[("column.mask.with.3.chars", "db.t.code")],
+        );
+        let mut row = RowValues::default();
+        for _ in 0..2 {
+            convert(&s, &mut row, vec![Cell::Bytes(b"abc"), Cell::Bytes(b"x")]);
+            assert_eq!(s.take_error(&mut row), None);
+            assert_eq!(s.key(&mut row).unwrap().values(), &[Value::from("abc")]);
+            assert_eq!(
+                s.row_taking(&mut row).values(),
+                &[Value::from("***"), Value::from("x")]
+            );
+        }
+    }
+
+    #[test]
+    fn a_cell_that_cannot_be_converted_is_reported_and_the_row_still_counted() {
+        let s = schemas_for("CREATE TABLE t (id INT PRIMARY KEY, d DATE, n INT)", &[]);
+        let mut row = RowValues::default();
+        convert(
+            &s,
+            &mut row,
+            vec![Cell::Int(1, 4), Cell::Bytes(b"?"), Cell::Int(2, 4)],
+        );
+        let (column, _) = s.take_error(&mut row).unwrap();
+        assert_eq!(column, "d");
+        assert_eq!(s.row_taking(&mut row).values().len(), 3);
+    }
 
     #[test]
     fn source_schema_fields_are_in_debeziums_order() {

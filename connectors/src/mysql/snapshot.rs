@@ -22,7 +22,7 @@ use strait_api::{ConnectError, SourceOffset, SourceRecord};
 use super::binlog::ReadError;
 use super::config::{LockingMode, MySqlSourceConfig};
 use super::connection::{self, BinlogPosition, ServerInfo};
-use super::envelope::{Op, RecordContext, SnapshotMarker, TableSchemas};
+use super::envelope::{Op, RecordContext, RowValues, SnapshotMarker, TableSchemas};
 use super::offset::{BinlogOffset, SourcePosition};
 use super::schema::{load_tables, TableId};
 use super::schema_tracker::{SchemaTracker, StatementSource};
@@ -363,7 +363,7 @@ async fn read_table(
         .map_err(retriable("reading a table"))?;
     let mut current = result.next().await.map_err(retriable("reading a table"))?;
     let mut rows: u64 = 0;
-    let mut values = Vec::with_capacity(schemas.columns.len());
+    let mut values = RowValues::default();
     while let Some(row) = current {
         let next = result.next().await.map_err(retriable("reading a table"))?;
         rows += 1;
@@ -373,7 +373,7 @@ async fn read_table(
             rows == 1,
             next.is_none(),
         );
-        let mut cells: Vec<Cell<'_>> = Vec::with_capacity(schemas.columns.len());
+        schemas.start_row(&mut values);
         for (i, conv) in schemas.columns.iter().enumerate() {
             let cell = match row.as_ref(i) {
                 Some(mysql_async::Value::Bytes(b)) => {
@@ -386,22 +386,15 @@ async fn read_table(
                 }
                 _ => Cell::Null,
             };
-            cells.push(cell);
+            schemas.push_cell(&mut values, cell, Origin::Snapshot);
         }
-        schemas
-            .convert_row(&cells, Origin::Snapshot, &mut values)
-            .map_err(|(column, reason)| {
-                ConnectError::data(format!(
-                    "snapshot: table {id} row {rows}: column '{column}': {reason}"
-                ))
-            })?;
-        let key = schemas
-            .key(&values, &cells, Origin::Snapshot)
-            .map_err(|(column, reason)| {
-                ConnectError::data(format!(
-                    "snapshot: table {id} row {rows}: key column '{column}': {reason}"
-                ))
-            })?;
+        if let Some((column, reason)) = schemas.take_error(&mut values) {
+            return Err(ConnectError::data(format!(
+                "snapshot: table {id} row {rows}: column '{column}': {reason}"
+            ))
+            .into());
+        }
+        let key = schemas.key(&mut values);
         let source = context.source(
             &source_position,
             schemas.db_text.clone(),

@@ -33,7 +33,7 @@ use self::events::{BinlogEvent, ARTIFICIAL_FLAG};
 use self::rows::{read_image, Reader, RowsEvent, RowsKind, TableMap};
 use super::config::{FailureMode, MySqlSourceConfig};
 use super::connection::{self, ServerInfo, FATAL_READING_BINLOG};
-use super::envelope::{Op, RecordContext, TableSchemas, NEW_KEY_HEADER, OLD_KEY_HEADER};
+use super::envelope::{Op, RecordContext, RowValues, TableSchemas, NEW_KEY_HEADER, OLD_KEY_HEADER};
 use super::gtid::{MariaDbGtidSet, MySqlGtidSet};
 use super::offset::{BinlogOffset, OffsetTracker, TransactionCounts};
 use super::schema::TableId;
@@ -125,8 +125,8 @@ pub struct Streamer<'a> {
     heartbeat: Option<(Duration, Instant, HeartbeatSchemas)>,
     /// Transaction topic schemas, when transaction metadata is on.
     transactions: Option<TransactionRecords>,
-    values_before: Vec<Value>,
-    values_after: Vec<Value>,
+    values_before: RowValues,
+    values_after: RowValues,
 }
 
 impl<'a> Streamer<'a> {
@@ -181,8 +181,8 @@ impl<'a> Streamer<'a> {
             seen_format_description: false,
             heartbeat,
             transactions,
-            values_before: Vec::new(),
-            values_after: Vec::new(),
+            values_before: RowValues::default(),
+            values_after: RowValues::default(),
             start,
         }
     }
@@ -694,17 +694,33 @@ impl<'a> Streamer<'a> {
             RowsKind::Delete => (Op::Delete, self.config.skipped.delete),
         };
         let mut reader = Reader::new(rows.rows);
-        let mut first: Vec<Option<Cell<'_>>> = Vec::with_capacity(columns.len());
-        let mut second: Vec<Option<Cell<'_>>> = Vec::with_capacity(columns.len());
+        let mut first = std::mem::take(&mut self.values_before);
+        let mut second = std::mem::take(&mut self.values_after);
         let mut index: u64 = 0;
         let mut emitted = false;
         while !reader.remaining().is_empty() {
-            let decoded = read_image(&mut reader, &columns, rows.present, &mut first).and_then(
-                |()| match rows.present_after {
-                    Some(after) => read_image(&mut reader, &columns, after, &mut second),
+            // Rows before the resume point and skipped operations are only read past.
+            let emit = index >= start_row && (!skipped || op == Op::Update);
+            let decoded = if emit {
+                schemas.start_row(&mut first);
+                schemas.start_row(&mut second);
+                read_image(&mut reader, &columns, rows.present, |c| {
+                    schemas.push_cell(&mut first, c.unwrap_or(Cell::Null), Origin::Binlog)
+                })
+                .and_then(|()| match rows.present_after {
+                    Some(after) => read_image(&mut reader, &columns, after, |c| {
+                        schemas.push_cell(&mut second, c.unwrap_or(Cell::Null), Origin::Binlog)
+                    }),
                     None => Ok(()),
-                },
-            );
+                })
+            } else {
+                read_image(&mut reader, &columns, rows.present, |_| {}).and_then(|()| {
+                    match rows.present_after {
+                        Some(after) => read_image(&mut reader, &columns, after, |_| {}),
+                        None => Ok(()),
+                    }
+                })
+            };
             if let Err(e) = decoded {
                 let msg = format!(
                     "cannot decode row {index} of a {} event for table {id} at {}: {e}",
@@ -716,54 +732,29 @@ impl<'a> Streamer<'a> {
             if index >= start_row {
                 self.tracker.set_row(index as usize, index as usize + 1);
                 emitted = true;
-                if !skipped || op == Op::Update {
-                    self.emit_row(&schemas, op, &mut first, &mut second, sink)
+                if emit {
+                    self.emit_converted(&schemas, op, &mut first, &mut second, sink)
                         .await?;
                 }
             }
             index += 1;
         }
+        self.values_before = first;
+        self.values_after = second;
         if emitted {
             self.tracker.rows_completed();
         }
         Ok(())
     }
 
-    async fn emit_row(
-        &mut self,
-        schemas: &TableSchemas,
-        op: Op,
-        first: &mut [Option<Cell<'_>>],
-        second: &mut [Option<Cell<'_>>],
-        sink: &mut Sink,
-    ) -> Result<(), ReadError> {
-        let mut before_values = std::mem::take(&mut self.values_before);
-        let mut after_values = std::mem::take(&mut self.values_after);
-        let result = self
-            .emit_converted(
-                schemas,
-                op,
-                first,
-                second,
-                &mut before_values,
-                &mut after_values,
-                sink,
-            )
-            .await;
-        self.values_before = before_values;
-        self.values_after = after_values;
-        result
-    }
-
-    #[allow(clippy::too_many_arguments)]
+    /// Emits the change records of one converted row (`first`: the only image, or the before
+    /// image of an update; `second`: an update's after image).
     async fn emit_converted(
         &mut self,
         schemas: &TableSchemas,
         op: Op,
-        first_cells: &mut [Option<Cell<'_>>],
-        second: &mut [Option<Cell<'_>>],
-        first_values: &mut Vec<Value>,
-        second_values: &mut Vec<Value>,
+        first_values: &mut RowValues,
+        second_values: &mut RowValues,
         sink: &mut Sink,
     ) -> Result<(), ReadError> {
         let id = &schemas.id;
@@ -773,17 +764,11 @@ impl<'a> Streamer<'a> {
                 tracker.source.file, tracker.source.pos, tracker.source.row
             )
         };
-        if let Err(e) = schemas.convert_image(first_cells, Origin::Binlog, first_values) {
+        if let Some(e) = schemas.take_error(first_values) {
             let msg = where_(e, &self.tracker);
             return self.fail_or_skip(self.config.processing_failure, msg);
         }
-        let first_key = match schemas.key(first_values, first_cells, Origin::Binlog) {
-            Ok(k) => k,
-            Err(e) => {
-                let msg = where_(e, &self.tracker);
-                return self.fail_or_skip(self.config.processing_failure, msg);
-            }
-        };
+        let first_key = schemas.key(first_values);
         let source = self.context.source(
             &self.tracker.source,
             schemas.db_text.clone(),
@@ -821,17 +806,11 @@ impl<'a> Streamer<'a> {
                 }
             }
             Op::Update => {
-                if let Err(e) = schemas.convert_image(second, Origin::Binlog, second_values) {
+                if let Some(e) = schemas.take_error(second_values) {
                     let msg = where_(e, &self.tracker);
                     return self.fail_or_skip(self.config.processing_failure, msg);
                 }
-                let second_key = match schemas.key(second_values, second, Origin::Binlog) {
-                    Ok(k) => k,
-                    Err(e) => {
-                        let msg = where_(e, &self.tracker);
-                        return self.fail_or_skip(self.config.processing_failure, msg);
-                    }
-                };
+                let second_key = schemas.key(second_values);
                 let before = schemas.row_taking(first_values);
                 let after = schemas.row_taking(second_values);
                 if self.config.skip_unchanged && before == after {

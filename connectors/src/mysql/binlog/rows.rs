@@ -283,8 +283,9 @@ fn bit(bitmap: &[u8], i: usize) -> bool {
     bitmap.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0)
 }
 
-/// Reads one row image: the null bitmap, then each present column. Absent columns (a
-/// `binlog_row_image` other than FULL) become `None`.
+/// Reads one row image: the null bitmap, then each present column, handing `visit` one cell
+/// per column in table order. Absent columns (a `binlog_row_image` other than FULL) are
+/// `None`. The cells borrow the event bytes, so the caller converts them as they come.
 ///
 /// # Errors
 /// The column index and reason when a value cannot be read.
@@ -292,28 +293,44 @@ pub fn read_image<'a>(
     r: &mut Reader<'a>,
     columns: &[BinlogColumn],
     present: &[u8],
-    out: &mut Vec<Option<Cell<'a>>>,
+    mut visit: impl FnMut(Option<Cell<'a>>),
 ) -> Result<(), DecodeError> {
-    out.clear();
-    let present_count = (0..columns.len()).filter(|i| bit(present, *i)).count();
+    let present_count = count_bits(present, columns.len());
+    let all_present = present_count == columns.len();
     let nulls = r.take(present_count.div_ceil(8))?;
     let mut k = 0;
     for (i, col) in columns.iter().enumerate() {
-        if !bit(present, i) {
-            out.push(None);
+        if !all_present && !bit(present, i) {
+            visit(None);
             continue;
         }
         let is_null = bit(nulls, k);
         k += 1;
         if is_null {
-            out.push(Some(Cell::Null));
+            visit(Some(Cell::Null));
             continue;
         }
         let cell = read_cell(r, *col)
             .map_err(|e| err(format!("column {} (binlog type {}): {e}", i + 1, col.ty)))?;
-        out.push(Some(cell));
+        visit(Some(cell));
     }
     Ok(())
+}
+
+/// How many of the first `n` bits of `bitmap` are set.
+fn count_bits(bitmap: &[u8], n: usize) -> usize {
+    let whole = n / 8;
+    let mut count: usize = bitmap
+        .iter()
+        .take(whole)
+        .map(|b| b.count_ones() as usize)
+        .sum();
+    if n % 8 > 0 {
+        if let Some(last) = bitmap.get(whole) {
+            count += (last & ((1u8 << (n % 8)) - 1)).count_ones() as usize;
+        }
+    }
+    count
 }
 
 const DIG2BYTES: [usize; 10] = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
@@ -453,6 +470,7 @@ fn date_cell(v: u64) -> DateTime {
 ///
 /// # Errors
 /// When the bytes are truncated or the type is unknown.
+#[inline]
 pub fn read_cell<'a>(r: &mut Reader<'a>, col: BinlogColumn) -> Result<Cell<'a>, DecodeError> {
     Ok(match col.ty {
         MYSQL_TYPE_TINY => Cell::Int(r.uint_le(1)?, 1),
@@ -759,7 +777,7 @@ mod tests {
         data.push(0xFF);
         let mut out = Vec::new();
         let mut r = Reader::new(&data);
-        read_image(&mut r, &columns, &[0b111], &mut out).unwrap();
+        read_image(&mut r, &columns, &[0b111], |c| out.push(c)).unwrap();
         assert_eq!(
             out,
             vec![
@@ -771,8 +789,29 @@ mod tests {
         assert!(r.remaining().is_empty());
         // Truncated data is an error naming the column.
         let mut r = Reader::new(&data[..3]);
-        let e = read_image(&mut r, &columns, &[0b111], &mut out).unwrap_err();
+        let e = read_image(&mut r, &columns, &[0b111], |_| {}).unwrap_err();
         assert!(e.0.starts_with("column 1"), "{e}");
+        // Column 2 absent (a partial image): one null bit for the two present columns.
+        let mut data = vec![0b00u8];
+        data.extend_from_slice(&9u32.to_le_bytes());
+        data.push(0x01);
+        let mut out = Vec::new();
+        let mut r = Reader::new(&data);
+        read_image(&mut r, &columns, &[0b101], |c| out.push(c)).unwrap();
+        assert_eq!(
+            out,
+            vec![Some(Cell::Int(9, 4)), None, Some(Cell::Int(1, 1))]
+        );
+        assert!(r.remaining().is_empty());
+    }
+
+    #[test]
+    fn bits_are_counted_up_to_the_column_count() {
+        assert_eq!(count_bits(&[0xFF, 0xFF], 9), 9);
+        assert_eq!(count_bits(&[0xFF, 0xFE], 9), 8);
+        assert_eq!(count_bits(&[0b101], 3), 2);
+        assert_eq!(count_bits(&[0xFF], 3), 3);
+        assert_eq!(count_bits(&[], 3), 0);
     }
 
     #[test]
