@@ -235,34 +235,28 @@ impl RecordContext {
             (i64::try_from(d.as_secs()).unwrap_or(0), d.subsec_nanos())
         });
         let (ms, us, ns) = stamps(secs, nanos);
-        let mut s = Struct::new(self.source_schema.clone());
-        s.put_index(0, Value::String(Text::from_static(DEBEZIUM_VERSION)));
-        s.put_index(1, Value::String(Text::from_static(self.connector)));
-        s.put_index(2, Value::String(self.server_name.clone()));
-        s.put_index(3, Value::Int64(ms));
-        if let Some(marker) = snapshot {
-            s.put_index(4, Value::String(Text::from_static(marker.as_str())));
-        }
-        s.put_index(5, Value::String(db));
-        s.put_index(7, Value::Int64(us));
-        s.put_index(8, Value::Int64(ns));
-        if let Some(t) = table {
-            s.put_index(9, Value::String(t));
-        }
-        s.put_index(
-            10,
+        let text = |t: Option<Text>| t.map_or(Value::Null, Value::String);
+        // In the order of `source_schema`'s fields.
+        let values = vec![
+            Value::String(Text::from_static(DEBEZIUM_VERSION)),
+            Value::String(Text::from_static(self.connector)),
+            Value::String(self.server_name.clone()),
+            Value::Int64(ms),
+            text(snapshot.map(|m| Text::from_static(m.as_str()))),
+            Value::String(db),
+            Value::Null, // sequence
+            Value::Int64(us),
+            Value::Int64(ns),
+            text(table),
             Value::Int64(i64::try_from(position.server_id).unwrap_or(0)),
-        );
-        if let Some(g) = &position.gtid {
-            s.put_index(11, Value::String(Text::from(g.clone())));
-        }
-        s.put_index(12, Value::String(Text::from(position.file.clone())));
-        s.put_index(13, Value::Int64(i64::try_from(position.pos).unwrap_or(0)));
-        s.put_index(14, Value::Int32(i32::try_from(position.row).unwrap_or(0)));
-        if let Some(t) = position.thread {
-            s.put_index(15, Value::Int64(t));
-        }
-        s
+            text(position.gtid.clone().map(Text::from)),
+            Value::String(Text::from(position.file.clone())),
+            Value::Int64(i64::try_from(position.pos).unwrap_or(0)),
+            Value::Int32(i32::try_from(position.row).unwrap_or(0)),
+            position.thread.map_or(Value::Null, Value::Int64),
+            Value::Null, // query
+        ];
+        Struct::from_values(self.source_schema.clone(), values)
     }
 
     /// Sets the `snapshot` field of a record's source block (the last snapshot record is
@@ -509,19 +503,19 @@ impl TableSchemas {
         source: Struct,
     ) -> Struct {
         let (ms, us, ns) = now_stamps();
-        let mut e = Struct::new(self.envelope_schema.clone());
-        if let Some(b) = before {
-            e.put_index(0, Value::Struct(b));
-        }
-        if let Some(a) = after {
-            e.put_index(1, Value::Struct(a));
-        }
-        e.put_index(2, Value::Struct(source));
-        e.put_index(4, Value::String(Text::from_static(op.code())));
-        e.put_index(5, Value::Int64(ms));
-        e.put_index(6, Value::Int64(us));
-        e.put_index(7, Value::Int64(ns));
-        e
+        let row = |r: Option<Struct>| r.map_or(Value::Null, Value::Struct);
+        // In the order of the envelope schema's fields; `transaction` is set by the caller.
+        let values = vec![
+            row(before),
+            row(after),
+            Value::Struct(source),
+            Value::Null,
+            Value::String(Text::from_static(op.code())),
+            Value::Int64(ms),
+            Value::Int64(us),
+            Value::Int64(ns),
+        ];
+        Struct::from_values(self.envelope_schema.clone(), values)
     }
 
     /// A data record of this table.
