@@ -470,11 +470,12 @@ impl TableSchemas {
             let values = std::mem::take(&mut row.key_values);
             return Some(Struct::from_values(schema.clone(), values));
         }
-        let mut key = Struct::new(schema.clone());
-        for (slot, (i, _)) in self.key_columns.iter().enumerate() {
-            key.put_index(slot, row.values[*i].clone());
-        }
-        Some(key)
+        let values = self
+            .key_columns
+            .iter()
+            .map(|(i, _)| row.values[*i].clone())
+            .collect();
+        Some(Struct::from_values(schema.clone(), values))
     }
 
     /// The row struct of a converted row, moving the values out: strings and decimals are not
