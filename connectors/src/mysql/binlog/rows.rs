@@ -369,21 +369,8 @@ pub fn read_decimal(
         .chain(std::iter::repeat_n(9, intg0 + frac0))
         .chain(std::iter::once(frac0x).filter(|w| *w > 0));
     let out_of_range = || err("DECIMAL digits out of range");
-    if precision <= 18 {
-        // At most 18 digits: the unscaled value fits an i64, and the decimal allocates nothing.
-        let mut unscaled: i64 = 0;
-        for (width, value) in chunks.with_widths(widths) {
-            unscaled = unscaled
-                .checked_mul(10i64.pow(width as u32))
-                .and_then(|u| u.checked_add(i64::from(value)))
-                .ok_or_else(out_of_range)?;
-        }
-        return Ok(Decimal::from_i64(
-            if negative { -unscaled } else { unscaled },
-            scale_i32,
-        ));
-    }
     if precision <= 38 {
+        // Fits an i128; the decimal is held inline (no allocation) when it fits an i64.
         let mut unscaled: i128 = 0;
         for (width, value) in chunks.with_widths(widths) {
             unscaled = unscaled
