@@ -21,7 +21,10 @@
 //! before/after comparisons decode the same bytes. Without it the database is dropped at the end.
 //!
 //! `STRAIT_TEST_MYSQL` (mysql://root@127.0.0.1:33307) names the server. The process runs on a
-//! current-thread runtime so that idle worker threads add no CPU time of their own.
+//! current-thread runtime so that idle worker threads add no CPU time of their own;
+//! `STRAIT_DECODE_THREADS=2` runs it on two worker threads instead, as the worker and the
+//! benchmark do (the reader on one, `poll` and the freeing of records on the other), to look at
+//! what crossing threads costs.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -411,8 +414,17 @@ async fn run() -> Result<()> {
 }
 
 fn main() -> std::result::Result<(), Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = if std::env::var("STRAIT_DECODE_THREADS").is_ok_and(|v| v == "2") {
+        // As in the worker and the benchmark: the reader task and `poll` (which frees the
+        // records) on different threads.
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    };
     runtime.block_on(run())
 }
