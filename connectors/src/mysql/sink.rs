@@ -15,6 +15,9 @@
 //! (the MySQL benchmark's worker stays under 100 MB with them, and runs faster: each pipeline
 //! stage starts sooner), where 2048-record batches held ~150 MB.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use strait_api::{ConnectError, OffsetMap, SourceRecord};
 use tokio::sync::mpsc;
 
@@ -35,6 +38,29 @@ pub struct Sink {
     pending: Vec<SourceRecord>,
     batch_size: usize,
     last_sent: Option<OffsetMap>,
+    holding: HoldFlag,
+}
+
+/// Whether the reader holds a lock that other clients of the server wait for (the snapshot's
+/// global read lock), so that `poll`, which drives the reader, must not leave it suspended.
+#[derive(Clone, Debug, Default)]
+pub struct HoldFlag(Arc<AtomicBool>);
+
+impl HoldFlag {
+    /// Whether a [`Hold`] is alive.
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// Marks the reader as holding a lock until dropped (see [`Sink::hold`]).
+#[must_use = "the hold ends when this is dropped"]
+pub struct Hold(HoldFlag);
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        (self.0).0.store(false, Ordering::Release);
+    }
 }
 
 impl Sink {
@@ -46,7 +72,20 @@ impl Sink {
             pending: Vec::with_capacity(batch_size),
             batch_size,
             last_sent: None,
+            holding: HoldFlag::default(),
         }
+    }
+
+    /// Marks the reader as holding a lock other clients wait for, until the returned guard is
+    /// dropped: `poll` keeps driving the reader past its wait meanwhile (see [`HoldFlag`]).
+    pub fn hold(&self) -> Hold {
+        self.holding.0.store(true, Ordering::Release);
+        Hold(self.holding.clone())
+    }
+
+    /// The flag [`Sink::hold`] sets, for the side that drives the reader.
+    pub fn hold_flag(&self) -> HoldFlag {
+        self.holding.clone()
     }
 
     /// Queues a record, handing over a batch when it is full.

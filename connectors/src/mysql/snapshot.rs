@@ -81,7 +81,14 @@ pub async fn run(
     sink: &mut Sink,
     with_data: bool,
 ) -> Result<BinlogOffset, ReadError> {
-    let (mut cut, schema_records) = take_cut(config, server, schema).await?;
+    // The cut takes the global read lock and, under `minimal` locking, releases it: `poll` must
+    // not leave the reader suspended in between. (Under `extended` or table locks the lock lasts
+    // the whole snapshot, whose records flow meanwhile; a paused task then stops the reader with
+    // the lock held, as a full queue always did.)
+    let (mut cut, schema_records) = {
+        let _hold = sink.hold();
+        take_cut(config, server, schema).await?
+    };
     let position = cut.position.clone();
     let defs = schema.catalog.captured_tables();
     tracing::info!(
