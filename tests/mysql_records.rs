@@ -284,3 +284,58 @@ async fn transaction_metadata_brackets_transactions_and_survives_a_restart_insid
     task.stop().await.unwrap();
     db.drop_db().await;
 }
+
+/// Records of a captured table are handed over within the linger time even while the binlog
+/// stays busy with rows that give no records: here a 100k-row insert into a table that is not
+/// captured, between two captured rows of the same transaction. Before, the first record waited
+/// for the binlog to fall idle (or its batch to fill), so both arrived in one batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_are_handed_over_while_uncaptured_rows_keep_the_binlog_busy() {
+    let mut db = TestDb::new("mysql_busy").await;
+    db.exec("CREATE TABLE captured (id INT PRIMARY KEY)").await;
+    db.exec("CREATE TABLE other (id INT PRIMARY KEY, pad VARCHAR(200))")
+        .await;
+    let include = format!("{}.captured", db.name);
+    let config = config(
+        &db.name,
+        &[
+            ("snapshot.mode", "no_data"),
+            ("table.include.list", &include),
+        ],
+    );
+    let mut task = start_task(&config, Offsets::default(), false).await;
+    db.exec("BEGIN").await;
+    db.exec("INSERT INTO captured VALUES (1)").await;
+    // Several MB of rows events the reader reads past (tens of milliseconds at least).
+    db.exec("INSERT INTO other SELECT seq, REPEAT('x', 200) FROM seq_1_to_100000")
+        .await;
+    db.exec("INSERT INTO captured VALUES (2)").await;
+    db.exec("COMMIT").await;
+    let deadline = std::time::Instant::now() + common::TEST_TIMEOUT;
+    let mut batches: Vec<Vec<i64>> = Vec::new();
+    while batches.iter().map(Vec::len).sum::<usize>() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out with {batches:?}"
+        );
+        let batch = task.poll().await.expect("poll");
+        let ids: Vec<i64> = batch
+            .iter()
+            .filter_map(|r| match row_field(r, "id") {
+                Some(strait_api::Value::Int32(id)) => Some(i64::from(id)),
+                _ => None,
+            })
+            .collect();
+        if !ids.is_empty() {
+            batches.push(ids);
+        }
+    }
+    assert_eq!(
+        batches,
+        vec![vec![1], vec![2]],
+        "the first captured row is handed over on its own, before the reader is past the \
+         uncaptured rows"
+    );
+    task.stop().await.unwrap();
+    db.drop_db().await;
+}

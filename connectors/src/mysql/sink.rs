@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use strait_api::{ConnectError, OffsetMap, SourceRecord};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 /// The most records handed over at once: ~2 MB of built records, a 2 MB produce request.
 pub const HANDOVER_RECORDS: usize = 512;
@@ -36,6 +37,8 @@ pub struct Stopped;
 pub struct Sink {
     tx: mpsc::Sender<Batch>,
     pending: Vec<SourceRecord>,
+    /// When the oldest pending record was queued.
+    pending_since: Option<Instant>,
     batch_size: usize,
     last_sent: Option<OffsetMap>,
     holding: HoldFlag,
@@ -70,6 +73,7 @@ impl Sink {
         Self {
             tx,
             pending: Vec::with_capacity(batch_size),
+            pending_since: None,
             batch_size,
             last_sent: None,
             holding: HoldFlag::default(),
@@ -93,6 +97,9 @@ impl Sink {
     /// # Errors
     /// [`Stopped`] when the task is gone.
     pub async fn push(&mut self, record: SourceRecord) -> Result<(), Stopped> {
+        if self.pending.is_empty() {
+            self.pending_since = Some(Instant::now());
+        }
         self.pending.push(record);
         if self.pending.len() >= self.batch_size {
             self.flush().await?;
@@ -109,6 +116,7 @@ impl Sink {
             return Ok(());
         }
         let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(self.batch_size));
+        self.pending_since = None;
         // Once per batch, so the records' typed offsets stay unbuilt.
         let last = batch.last().map(|r| r.source_offset.to_map().into_owned());
         self.tx.send(Ok(batch)).await.map_err(|_| Stopped)?;
@@ -121,11 +129,12 @@ impl Sink {
     /// Drops records not handed over yet (the reader will read them again).
     pub fn discard_pending(&mut self) {
         self.pending.clear();
+        self.pending_since = None;
     }
 
-    /// Whether records wait to be handed over.
-    pub fn has_pending(&self) -> bool {
-        !self.pending.is_empty()
+    /// When the oldest record waiting to be handed over was queued (`None`: none waits).
+    pub fn pending_since(&self) -> Option<Instant> {
+        self.pending_since
     }
 
     /// The offset of the last record handed over.

@@ -46,7 +46,8 @@ use super::types::{Cell, Origin};
 const SERVER_HEARTBEAT: Duration = Duration::from_secs(5);
 /// No event at all (not even a heartbeat) for this long means the connection is dead.
 const SILENCE_LIMIT: Duration = Duration::from_secs(30);
-/// Records wait at most this long for more to join their batch.
+/// Records wait at most this long for more to join their batch, however busy the binlog is
+/// with events that give no records (other tables, skipped operations).
 const LINGER: Duration = Duration::from_millis(5);
 
 /// Why reading stopped.
@@ -315,8 +316,15 @@ impl<'a> Streamer<'a> {
     pub async fn run(&mut self, sink: &mut Sink) -> Result<(), ReadError> {
         let mut stream = self.open().await?;
         loop {
-            let next = if sink.has_pending() {
-                match tokio::time::timeout(LINGER, stream.next()).await {
+            let next = if let Some(since) = sink.pending_since() {
+                let deadline = since + LINGER;
+                // Checked before reading: a stream that always has an event ready would
+                // otherwise never let the timeout fire.
+                if tokio::time::Instant::now() >= deadline {
+                    sink.flush().await?;
+                    continue;
+                }
+                match tokio::time::timeout_at(deadline, stream.next()).await {
                     Ok(n) => n,
                     Err(_) => {
                         sink.flush().await?;
