@@ -26,7 +26,8 @@
 //!    the load's first position, polled until every event came back as a `SourceRecord` (record
 //!    building included, JSON conversion and broker not);
 //! 6. **C reader**: `mariadb-binlog --read-from-remote-server -v --base64-output=decode-rows`
-//!    over the same range to `/dev/null` (wall time);
+//!    over the same range to `/dev/null` (wall time); 5 and 6 alternate three times and the
+//!    medians are compared, so that neither gains from running first, right after the snapshot;
 //! 7. **Python peer**: `BinLogStreamReader` over the same range, iterating every row (time
 //!    measured inside the script, after the imports).
 //!
@@ -78,6 +79,9 @@ const PYTHON_TARGET: f64 = 8.0;
 const C_TARGET: f64 = 1.0;
 /// Peak RSS limit of the worker, in KiB (100 MB).
 const RSS_LIMIT_KB: u64 = 100 * 1024;
+/// Decode-only and the C reader run alternately this many times each; the medians are
+/// compared, so neither reader gains from running first or last after the heavier phases.
+const READER_ROUNDS: usize = 3;
 
 fn main() -> Result<()> {
     let settings = Settings::from_env()?;
@@ -177,10 +181,16 @@ struct Results {
     e2e: WorkerRun,
     /// The same events through a connector with `producer.override.compression.type=lz4`.
     e2e_lz4: WorkerRun,
+    /// Decode-only, the median of [`READER_ROUNDS`].
     decode_seconds: f64,
-    /// Decode-only: from `start` to the first record (connect, table metadata, binlog dump).
+    /// Decode-only: from `start` to the first record (connect, table metadata, binlog dump), in
+    /// the median round.
     decode_first_seconds: f64,
+    /// The C reader, the median of [`READER_ROUNDS`].
     c_seconds: f64,
+    /// Every round's seconds, decode-only and C reader, in the order they ran.
+    decode_rounds: Vec<f64>,
+    c_rounds: Vec<f64>,
     python_seconds: f64,
     python_rows: usize,
     snapshot: Option<SnapshotRun>,
@@ -276,6 +286,18 @@ impl Results {
         println!(
             "{:<40} {:>8.0} ev/s {:>8}",
             "C reader (mariadb-binlog, decode-rows)", c, "1.00"
+        );
+        let rates = |rounds: &[f64]| {
+            rounds
+                .iter()
+                .map(|s| format!("{:.0}", self.rate(*s)))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        };
+        println!(
+            "  rounds (alternating; medians above): decode-only {} ev/s, C reader {} ev/s",
+            rates(&self.decode_rounds),
+            rates(&self.c_rounds)
         );
         println!(
             "{:<40} {:>8.0} ev/s {:>8.2}  (of the C reader; {} rows seen)",
@@ -398,6 +420,9 @@ impl Results {
             "decode_steady_rate": round2(self.decode_steady_rate()),
             "c_reader_rate": round2(c),
             "c_reader_seconds": round3(self.c_seconds),
+            "reader_rounds": READER_ROUNDS,
+            "decode_rounds_seconds": self.decode_rounds.iter().copied().map(round3).collect::<Vec<_>>(),
+            "c_reader_rounds_seconds": self.c_rounds.iter().copied().map(round3).collect::<Vec<_>>(),
             "decode_vs_c": round2(decode / c),
             "decode_vs_c_pass": decode >= c * C_TARGET,
             "python_rate": round2(py),
@@ -485,18 +510,27 @@ async fn measure(broker: &KafkaBroker, admin: &mut Conn, settings: &Settings) ->
         None
     };
 
-    // 3. Decode-only, in this process.
-    let (decode_seconds, decode_first_seconds) = decode_only(settings, &start, n).await?;
-    println!(
-        "decode-only: {n} records in {decode_seconds:.2} s ({:.0} records/s; first record after {decode_first_seconds:.2} s)",
-        n as f64 / decode_seconds
-    );
-    // 4. The C reader.
-    let c_seconds = c_reader(settings, &start, &end)?;
-    println!(
-        "mariadb-binlog: {c_seconds:.2} s ({:.0} events/s)",
-        n as f64 / c_seconds
-    );
+    // 3 and 4. Decode-only, in this process, and the C reader, alternately.
+    let mut decode_rounds: Vec<(f64, f64)> = Vec::with_capacity(READER_ROUNDS);
+    let mut c_rounds = Vec::with_capacity(READER_ROUNDS);
+    for round in 1..=READER_ROUNDS {
+        let (seconds, first) = decode_only(settings, &start, n).await?;
+        println!(
+            "decode-only (round {round}): {n} records in {seconds:.2} s ({:.0} records/s; first record after {first:.2} s)",
+            n as f64 / seconds
+        );
+        decode_rounds.push((seconds, first));
+        let c_seconds = c_reader(settings, &start, &end)?;
+        println!(
+            "mariadb-binlog (round {round}): {c_seconds:.2} s ({:.0} events/s)",
+            n as f64 / c_seconds
+        );
+        c_rounds.push(c_seconds);
+    }
+    let mut by_time = decode_rounds.clone();
+    by_time.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (decode_seconds, decode_first_seconds) = by_time[by_time.len() / 2];
+    let c_seconds = median(&c_rounds);
     // 5. The Python peer.
     let (python_seconds, python_rows) = python_peer(settings, &start, n)?;
     println!(
@@ -514,6 +548,8 @@ async fn measure(broker: &KafkaBroker, admin: &mut Conn, settings: &Settings) ->
         decode_seconds,
         decode_first_seconds,
         c_seconds,
+        decode_rounds: decode_rounds.iter().map(|r| r.0).collect(),
+        c_rounds,
         python_seconds,
         python_rows,
         snapshot,
@@ -1027,6 +1063,13 @@ async fn decode_only(settings: &Settings, start: &Position, n: usize) -> Result<
         bail!("decode-only read {seen} records of {topic}, expected {n}");
     }
     Ok((seconds, first.unwrap_or(seconds)))
+}
+
+/// The median of a non-empty list.
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
 }
 
 fn json_map(value: Json) -> Result<OffsetMap> {
