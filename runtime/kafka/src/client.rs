@@ -416,8 +416,9 @@ impl Broker for KafkaBroker {
     /// [`KafkaClientConfig::max_batch_bytes`]; if a later batch fails, the earlier ones stay
     /// written (a retry by the caller duplicates them: at-least-once, as in Kafka Connect).
     ///
-    /// One batch is in flight at a time: batch k+1 is encoded and sent once batch k is
-    /// acknowledged, and a failed batch ends the call, so nothing after it is written.
+    /// One batch is in flight at a time: batch k+1 is encoded while batch k is in flight and
+    /// sent once batch k is acknowledged, and a failed batch ends the call, so nothing after it
+    /// is written.
     async fn produce_compressed(
         &self,
         topic: &str,
@@ -430,11 +431,17 @@ impl Broker for KafkaBroker {
         let records = record_batch::to_records(records).map_err(refused)?;
         let mut batches = Batches::new(records, self.config.max_batch_bytes, compression);
         let mut offsets = Vec::with_capacity(batches.len());
-        while let Some(batch) = batches.encode_next().map_err(refused)? {
-            let base_offset = self
-                .produce_batch_retrying(topic, partition, batch.bytes)
-                .await?;
-            offsets.extend((0..batch.count as i64).map(|i| base_offset + i));
+        let mut next = batches.encode_next().map_err(refused)?;
+        while let Some(batch) = next.take() {
+            let count = batch.count as i64;
+            // The send goes first: once its request is written, the broker works on it while
+            // this task encodes (and compresses) the following batch.
+            let send = self.produce_batch_retrying(topic, partition, batch.bytes);
+            let encode_following = async { batches.encode_next() };
+            let (sent, following) = tokio::join!(send, encode_following);
+            let base_offset = sent?;
+            offsets.extend((0..count).map(|i| base_offset + i));
+            next = following.map_err(refused)?;
         }
         Ok(offsets)
     }
