@@ -27,7 +27,7 @@ use crate::admin;
 use crate::cluster::{Cluster, TopicMetadata};
 use crate::connection::ConnectionSettings;
 use crate::record_batch::{self, Batches, EncodeError};
-use crate::{Broker, CompressionType, ConsumedRecord, KafkaError, ProduceRecord, TopicSpec};
+use crate::{Broker, CompressionType, ConsumedRecord, KafkaError, ProduceRecord, Ready, TopicSpec};
 
 /// Tunables of [`KafkaBroker`]; the defaults suit a Connect worker.
 #[derive(Clone, Debug)]
@@ -426,12 +426,31 @@ impl Broker for KafkaBroker {
         records: Vec<ProduceRecord>,
         compression: CompressionType,
     ) -> Result<Vec<i64>, KafkaError> {
+        self.produce_after(
+            topic,
+            partition,
+            records,
+            compression,
+            Box::pin(std::future::ready(())),
+        )
+        .await
+    }
+
+    async fn produce_after(
+        &self,
+        topic: &str,
+        partition: i32,
+        records: Vec<ProduceRecord>,
+        compression: CompressionType,
+        ready: Ready,
+    ) -> Result<Vec<i64>, KafkaError> {
         let refused = |e| unencodable(topic, partition, e);
         // Every record is checked before the first batch is sent.
         let records = record_batch::to_records(records).map_err(refused)?;
         let mut batches = Batches::new(records, self.config.max_batch_bytes, compression);
         let mut offsets = Vec::with_capacity(batches.len());
         let mut next = batches.encode_next().map_err(refused)?;
+        ready.await;
         while let Some(batch) = next.take() {
             let count = batch.count as i64;
             // The send goes first: once its request is written, the broker works on it while

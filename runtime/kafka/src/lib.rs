@@ -67,6 +67,9 @@ pub struct ProduceRecord {
     pub timestamp_ms: i64,
 }
 
+/// What [`Broker::produce_after`] waits for before it sends.
+pub type Ready = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
 /// A record read back from a partition.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConsumedRecord {
@@ -115,6 +118,22 @@ pub trait Broker: Send + Sync {
         records: Vec<ProduceRecord>,
         compression: CompressionType,
     ) -> Result<Vec<i64>, KafkaError>;
+
+    /// As [`Broker::produce_compressed`], but nothing is sent before `ready` completes; the
+    /// records are checked and the first batch encoded at once, so that a caller can prepare
+    /// this call while an earlier one is still in flight and keep their order.
+    async fn produce_after(
+        &self,
+        topic: &str,
+        partition: i32,
+        records: Vec<ProduceRecord>,
+        compression: CompressionType,
+        ready: Ready,
+    ) -> Result<Vec<i64>, KafkaError> {
+        ready.await;
+        self.produce_compressed(topic, partition, records, compression)
+            .await
+    }
 
     /// Reads `partition` from offset `from` up to the high watermark observed when the read
     /// started; returns the records and that high watermark (the next offset to read).

@@ -13,7 +13,7 @@ use std::time::Duration;
 use strait_api::ConnectError;
 
 use super::topic_creation::TopicCreation;
-use crate::kafka::{partitioner, Broker, CompressionType, KafkaError, ProduceRecord};
+use crate::kafka::{partitioner, Broker, CompressionType, KafkaError, ProduceRecord, Ready};
 
 /// The broker side of one source task.
 pub struct TaskProducer {
@@ -137,8 +137,9 @@ impl TaskProducer {
     }
 }
 
-/// Produces one partition's records compressed with `compression`, retrying retriable broker errors with backoff until
-/// `deadline` passes (the worker's producer retries "forever" like Kafka's
+/// Produces one partition's records compressed with `compression`, sending nothing before
+/// `ready` completes (see [`Broker::produce_after`]), and retrying retriable broker errors with
+/// backoff (the worker's producer retries "forever" like Kafka's
 /// `delivery.timeout.ms=Integer.MAX_VALUE`, bounded here by cancellation of the caller).
 ///
 /// # Errors
@@ -149,13 +150,14 @@ pub async fn produce_with_retry(
     partition: i32,
     records: Vec<ProduceRecord>,
     compression: CompressionType,
+    ready: Ready,
 ) -> Result<Vec<i64>, KafkaError> {
     let mut delay = Duration::from_millis(100);
+    let mut attempt = broker
+        .produce_after(topic, partition, records.clone(), compression, ready)
+        .await;
     loop {
-        match broker
-            .produce_compressed(topic, partition, records.clone(), compression)
-            .await
-        {
+        match attempt {
             Ok(offsets) => return Ok(offsets),
             Err(e) if e.is_retriable() => {
                 tracing::warn!(topic, partition, error = %e, "produce failed, retrying");
@@ -164,5 +166,8 @@ pub async fn produce_with_retry(
             }
             Err(e) => return Err(e),
         }
+        attempt = broker
+            .produce_compressed(topic, partition, records.clone(), compression)
+            .await;
     }
 }

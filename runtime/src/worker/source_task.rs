@@ -38,7 +38,7 @@ use super::offset_buffer::OffsetBuffer;
 use super::producer::{produce_with_retry, TaskProducer};
 use super::TaskId;
 use crate::chain::TransformationChain;
-use crate::kafka::{KafkaError, ProduceRecord};
+use crate::kafka::{Broker, CompressionType, KafkaError, ProduceRecord, Ready};
 use crate::storage::OffsetStore;
 
 /// Whether a task should be running or paused.
@@ -114,7 +114,88 @@ type Acked = Vec<(usize, (String, i32), Vec<i64>)>;
 /// A batch being produced in the background; the handle yields its [`Acked`] offsets.
 struct InFlight {
     pending: Vec<Pending>,
-    handle: JoinHandle<Result<Acked, KafkaError>>,
+    handle: ProduceHandle,
+    /// Set when the produce has finished: `Some(true)` when every record was written. The
+    /// next batch's sends wait for it, so batches reach each partition in poll order, and are
+    /// never sent after a failed batch unless errors are tolerated.
+    done: watch::Receiver<Option<bool>>,
+}
+
+/// The produce task of a batch, aborted when dropped before it is awaited (the task failed or
+/// stopped with a batch still waiting to be sent).
+struct ProduceHandle(JoinHandle<Result<Acked, KafkaError>>);
+
+impl Drop for ProduceHandle {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Spawns the produce of one polled batch's `sends`, whose records reach each partition only
+/// after the `previous` batch's (and not at all after a failed one unless errors are
+/// tolerated); encoding starts at once. Returns the task and the signal of its end.
+fn spawn_produce(
+    broker: Arc<dyn Broker>,
+    compression: CompressionType,
+    sends: Vec<Send>,
+    previous: Option<watch::Receiver<Option<bool>>>,
+    tolerate: bool,
+) -> (ProduceHandle, watch::Receiver<Option<bool>>) {
+    let (done_tx, done) = watch::channel(None);
+    let handle = ProduceHandle(tokio::spawn(async move {
+        let mut sets = tokio::task::JoinSet::new();
+        for (index, ((topic, partition), records)) in sends.into_iter().enumerate() {
+            let broker = broker.clone();
+            let ready = after(previous.clone(), tolerate);
+            sets.spawn(async move {
+                let offsets = produce_with_retry(
+                    broker.as_ref(),
+                    &topic,
+                    partition,
+                    records,
+                    compression,
+                    ready,
+                )
+                .await?;
+                Ok::<_, KafkaError>((index, (topic, partition), offsets))
+            });
+        }
+        let mut acked = Vec::new();
+        let mut failed = None;
+        while let Some(joined) = sets.join_next().await {
+            match joined {
+                Ok(Ok(r)) => acked.push(r),
+                Ok(Err(e)) => {
+                    failed.get_or_insert(e);
+                }
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            }
+        }
+        let _ = done_tx.send(Some(failed.is_none()));
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(acked),
+        }
+    }));
+    (handle, done)
+}
+
+/// Completes when the previous batch's produce has written everything, or has finished either
+/// way when errors are tolerated; never otherwise (the task fails on that batch and aborts
+/// this one).
+fn after(previous: Option<watch::Receiver<Option<bool>>>, tolerate: bool) -> Ready {
+    Box::pin(async move {
+        let Some(mut previous) = previous else {
+            return;
+        };
+        let written = previous
+            .wait_for(Option::is_some)
+            .await
+            .is_ok_and(|done| *done == Some(true));
+        if !written && !tolerate {
+            std::future::pending::<()>().await;
+        }
+    })
 }
 
 /// The last converted header at each header position of a record, reused while its inputs
@@ -260,37 +341,25 @@ impl SourceTaskRunner {
             };
             if !batch.is_empty() {
                 let (pending, sends) = self.prepare(batch, &mut header_cache).await?;
+                // Started before the previous batch completes: its records are encoded (and
+                // compressed) while that batch is in flight, and sent once it is done.
+                let previous = in_flight.as_ref().map(|f| f.done.clone());
+                let tolerate = self.policy.tolerance == super::errors::Tolerance::All;
+                let (handle, done) = spawn_produce(
+                    self.producer.broker(),
+                    self.producer.compression(),
+                    sends,
+                    previous,
+                    tolerate,
+                );
                 self.complete(&mut in_flight, &mut buffer).await?;
-                let broker = self.producer.broker();
-                let compression = self.producer.compression();
-                let handle = tokio::spawn(async move {
-                    let mut sets = tokio::task::JoinSet::new();
-                    for (index, ((topic, partition), records)) in sends.into_iter().enumerate() {
-                        let broker = broker.clone();
-                        sets.spawn(async move {
-                            let offsets = produce_with_retry(
-                                broker.as_ref(),
-                                &topic,
-                                partition,
-                                records,
-                                compression,
-                            )
-                            .await?;
-                            Ok::<_, KafkaError>((index, (topic, partition), offsets))
-                        });
-                    }
-                    let mut acked = Vec::new();
-                    while let Some(joined) = sets.join_next().await {
-                        match joined {
-                            Ok(r) => acked.push(r?),
-                            Err(e) => std::panic::resume_unwind(e.into_panic()),
-                        }
-                    }
-                    Ok(acked)
+                in_flight = Some(InFlight {
+                    pending,
+                    handle,
+                    done,
                 });
-                in_flight = Some(InFlight { pending, handle });
             }
-            if in_flight.as_ref().is_some_and(|f| f.handle.is_finished()) {
+            if in_flight.as_ref().is_some_and(|f| f.handle.0.is_finished()) {
                 self.complete(&mut in_flight, &mut buffer).await?;
             }
             if last_flush.elapsed() >= self.flush_interval {
@@ -402,10 +471,15 @@ impl SourceTaskRunner {
         in_flight: &mut Option<InFlight>,
         buffer: &mut OffsetBuffer,
     ) -> Result<(), ConnectError> {
-        let Some(InFlight { pending, handle }) = in_flight.take() else {
+        let Some(InFlight {
+            pending,
+            mut handle,
+            done: _,
+        }) = in_flight.take()
+        else {
             return Ok(());
         };
-        let acked = match handle.await {
+        let acked = match (&mut handle.0).await {
             Ok(Ok(acked)) => Some(acked),
             Ok(Err(e)) if self.policy.tolerance == super::errors::Tolerance::All => {
                 tracing::error!(task = %self.id, error = %e, "failed to send records; skipping them (errors.tolerance=all)");
@@ -606,5 +680,142 @@ mod tests {
         );
         cache.put(1, &structured, &bytes);
         assert_eq!(cache.get(1, &structured), None);
+    }
+
+    /// Logs each produce call by its first record's value; `hold` waits to be released,
+    /// `fail` fails for good.
+    #[derive(Default)]
+    struct ScriptedBroker {
+        log: std::sync::Mutex<Vec<String>>,
+        release: tokio::sync::Notify,
+    }
+
+    impl ScriptedBroker {
+        fn log(&self) -> Vec<String> {
+            self.log.lock().unwrap().clone()
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl Broker for ScriptedBroker {
+        async fn produce_compressed(
+            &self,
+            _topic: &str,
+            _partition: i32,
+            records: Vec<ProduceRecord>,
+            _compression: CompressionType,
+        ) -> Result<Vec<i64>, KafkaError> {
+            let value = records[0].value.clone().unwrap();
+            let value = String::from_utf8(value.to_vec()).unwrap();
+            match value.as_str() {
+                "hold" => {
+                    self.log.lock().unwrap().push("holding".into());
+                    self.release.notified().await;
+                }
+                "fail" => {
+                    self.log.lock().unwrap().push("failed".into());
+                    return Err(KafkaError::Config {
+                        message: "refused".into(),
+                    });
+                }
+                _ => {}
+            }
+            self.log.lock().unwrap().push(format!("wrote {value}"));
+            Ok((0..records.len() as i64).collect())
+        }
+
+        async fn read_to_end(
+            &self,
+            _: &str,
+            _: i32,
+            _: i64,
+        ) -> Result<(Vec<crate::kafka::ConsumedRecord>, i64), KafkaError> {
+            unreachable!("not read in these tests")
+        }
+
+        async fn create_topic(&self, _: &crate::kafka::TopicSpec) -> Result<bool, KafkaError> {
+            unreachable!("not created in these tests")
+        }
+
+        async fn describe_topic_configs(
+            &self,
+            _: &str,
+        ) -> Result<std::collections::BTreeMap<String, String>, KafkaError> {
+            unreachable!("not described in these tests")
+        }
+
+        async fn partition_count(&self, _: &str) -> Result<Option<i32>, KafkaError> {
+            unreachable!("not counted in these tests")
+        }
+    }
+
+    fn sends(value: &'static str) -> Vec<Send> {
+        let record = ProduceRecord {
+            key: None,
+            value: Some(Bytes::from_static(value.as_bytes())),
+            headers: Vec::new(),
+            timestamp_ms: 0,
+        };
+        vec![(("t".to_string(), 0), vec![record])]
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_sent_only_after_the_previous_one_is_written() {
+        let broker = Arc::new(ScriptedBroker::default());
+        let (first, first_done) = spawn_produce(
+            broker.clone(),
+            CompressionType::None,
+            sends("hold"),
+            None,
+            false,
+        );
+        let (second, _) = spawn_produce(
+            broker.clone(),
+            CompressionType::None,
+            sends("next"),
+            Some(first_done),
+            false,
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(broker.log(), ["holding"], "the second batch waits");
+        broker.release.notify_one();
+        let (mut first, mut second) = (first, second);
+        assert!(matches!((&mut first.0).await, Ok(Ok(_))));
+        let acked = (&mut second.0).await.unwrap().unwrap();
+        assert_eq!(acked, vec![(0, ("t".to_string(), 0), vec![0])]);
+        assert_eq!(broker.log(), ["holding", "wrote hold", "wrote next"]);
+    }
+
+    #[tokio::test]
+    async fn a_batch_after_a_failed_one_is_sent_only_when_errors_are_tolerated() {
+        for tolerate in [false, true] {
+            let broker = Arc::new(ScriptedBroker::default());
+            let (mut first, first_done) = spawn_produce(
+                broker.clone(),
+                CompressionType::None,
+                sends("fail"),
+                None,
+                tolerate,
+            );
+            let (mut second, _) = spawn_produce(
+                broker.clone(),
+                CompressionType::None,
+                sends("next"),
+                Some(first_done),
+                tolerate,
+            );
+            assert!(matches!(
+                (&mut first.0).await,
+                Ok(Err(KafkaError::Config { .. }))
+            ));
+            if tolerate {
+                assert!(matches!((&mut second.0).await, Ok(Ok(_))));
+                assert_eq!(broker.log(), ["failed", "wrote next"]);
+            } else {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                assert_eq!(broker.log(), ["failed"], "nothing after the failed batch");
+                drop(second);
+            }
+        }
     }
 }
