@@ -99,8 +99,8 @@ async fn a_record_reads_back_byte_identical() {
         key: Some(vec![0x00, 0xff, b'k', 0x80].into()),
         value: Some(br#"{"schema":null,"payload":"\u00e9"}"#.to_vec().into()),
         headers: vec![
-            ("trace-id".to_string(), Some(vec![1, 2, 3, 0].into())),
-            ("tombstone-marker".to_string(), None),
+            ("trace-id".into(), Some(vec![1, 2, 3, 0].into())),
+            ("tombstone-marker".into(), None),
         ],
         timestamp_ms: 1_700_000_123_456,
     };
@@ -113,7 +113,7 @@ async fn a_record_reads_back_byte_identical() {
     let second = ProduceRecord {
         key: None,
         value: None,
-        headers: vec![("empty".to_string(), Some(Vec::new().into()))],
+        headers: vec![("empty".into(), Some(Vec::new().into()))],
         timestamp_ms: 1_700_000_123_999,
     };
     let offsets = within("produce", broker.produce(&topic, 0, vec![second.clone()]))
@@ -135,7 +135,7 @@ async fn a_record_reads_back_byte_identical() {
             headers: r
                 .headers
                 .into_iter()
-                .map(|(k, v)| (k, v.map(|b| b.to_vec())))
+                .map(|(k, v)| (k.to_string(), v.map(|b| b.to_vec())))
                 .collect(),
             timestamp_ms: r.timestamp_ms,
             compression: CompressionType::None,
@@ -154,7 +154,7 @@ async fn compressed_batches_read_back_in_every_codec() {
         create(&broker, &topic, 1).await;
         let records: Vec<ProduceRecord> = (0..300)
             .map(|i| ProduceRecord {
-                headers: vec![("h".to_string(), Some(format!("{i}").into_bytes().into()))],
+                headers: vec![("h".into(), Some(format!("{i}").into_bytes().into()))],
                 ..value_record(i, 1_700_000_000_000 + i as i64)
             })
             .collect();
@@ -265,7 +265,7 @@ async fn large_reads_and_writes_span_many_requests() {
         .map(|i| ProduceRecord {
             key: Some(format!("key-{i}").into_bytes().into()),
             value: Some(vec![(i % 251) as u8; 200 + i % 300].into()),
-            headers: vec![("n".to_string(), Some(i.to_string().into_bytes().into()))],
+            headers: vec![("n".into(), Some(i.to_string().into_bytes().into()))],
             timestamp_ms: base_ts + i as i64,
         })
         .collect();
@@ -286,7 +286,7 @@ async fn large_reads_and_writes_span_many_requests() {
         let want_headers: Vec<_> = want
             .headers
             .iter()
-            .map(|(k, v)| (k.clone(), v.as_ref().map(|b| b.to_vec())))
+            .map(|(k, v)| (k.to_string(), v.as_ref().map(|b| b.to_vec())))
             .collect();
         assert_eq!(got.headers, want_headers, "headers at {i}");
         assert_eq!(got.timestamp_ms, want.timestamp_ms, "timestamp at {i}");

@@ -37,6 +37,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 pub use bytes::Bytes;
+use kafka_protocol::protocol::StrBytes;
 
 mod admin;
 mod client;
@@ -62,9 +63,50 @@ pub struct ProduceRecord {
     pub key: Option<Bytes>,
     pub value: Option<Bytes>,
     /// Header keys with their (nullable) values, in order.
-    pub headers: Vec<(String, Option<Bytes>)>,
+    pub headers: Vec<(HeaderKey, Option<Bytes>)>,
     /// Epoch milliseconds.
     pub timestamp_ms: i64,
+}
+
+/// A header key of a [`ProduceRecord`]: a string whose clones share one buffer, so that the
+/// same keys on every record of a task (Debezium's `__debezium.context.*`) are not copied or
+/// allocated per record.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HeaderKey(StrBytes);
+
+impl HeaderKey {
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub(crate) fn into_inner(self) -> StrBytes {
+        self.0
+    }
+}
+
+impl From<String> for HeaderKey {
+    fn from(key: String) -> Self {
+        Self(StrBytes::from_string(key))
+    }
+}
+
+impl From<&str> for HeaderKey {
+    fn from(key: &str) -> Self {
+        Self(StrBytes::from_string(key.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for HeaderKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for HeaderKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What [`Broker::produce_after`] waits for before it sends.

@@ -38,7 +38,7 @@ use kafka_protocol::records::{
     NO_PARTITION_LEADER_EPOCH, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE,
 };
 
-use crate::{CompressionType, ConsumedRecord, ProduceRecord};
+use crate::{CompressionType, ConsumedRecord, HeaderKey, ProduceRecord};
 
 /// Bytes of `baseOffset i64 | batchLength i32`, the log's framing around every batch.
 const LOG_OVERHEAD: usize = 12;
@@ -96,24 +96,41 @@ impl std::fmt::Display for EncodeError {
 /// Moves `records` into `kafka-protocol`'s form, checking what the format or the codec cannot
 /// carry. Keys, values and headers are moved, not copied (`Bytes::from(Vec<u8>)` keeps the
 /// allocation); only records with headers allocate, for their header map.
+///
+/// A source task usually puts the same headers on every record (Debezium's
+/// `__debezium.context.*`): a record whose headers equal the previous record's gets a clone of
+/// that record's header map, which shares the keys and values and hashes nothing.
 pub(crate) fn to_records(records: Vec<ProduceRecord>) -> Result<Vec<Record>, EncodeError> {
-    records
-        .into_iter()
-        .enumerate()
-        .map(|(index, record)| to_record(index, record))
-        .collect()
+    let mut out = Vec::with_capacity(records.len());
+    let mut previous: Option<(HeaderList, Headers)> = None;
+    for (index, mut record) in records.into_iter().enumerate() {
+        let list = std::mem::take(&mut record.headers);
+        let headers = match &previous {
+            Some((last, map)) if !list.is_empty() && *last == list => map.clone(),
+            _ => {
+                let map = header_map(index, list.clone())?;
+                if !list.is_empty() {
+                    previous = Some((list, map.clone()));
+                }
+                map
+            }
+        };
+        out.push(to_record(index, record, headers)?);
+    }
+    Ok(out)
 }
 
-fn to_record(index: usize, record: ProduceRecord) -> Result<Record, EncodeError> {
-    if record.timestamp_ms < 0 {
-        return Err(EncodeError::NegativeTimestamp {
-            index,
-            timestamp_ms: record.timestamp_ms,
-        });
-    }
-    let mut headers = IndexMap::with_capacity(record.headers.len());
-    for (key, value) in record.headers {
-        match headers.entry(StrBytes::from_string(key)) {
+/// A record's header map, as `kafka-protocol` carries it.
+type Headers = IndexMap<StrBytes, Option<Bytes>>;
+
+/// A record's headers, as [`ProduceRecord`] carries them.
+type HeaderList = Vec<(HeaderKey, Option<Bytes>)>;
+
+/// The header map of record `index`; a repeated key is refused.
+fn header_map(index: usize, list: HeaderList) -> Result<Headers, EncodeError> {
+    let mut headers = IndexMap::with_capacity(list.len());
+    for (key, value) in list {
+        match headers.entry(key.into_inner()) {
             Entry::Vacant(entry) => {
                 entry.insert(value);
             }
@@ -124,6 +141,16 @@ fn to_record(index: usize, record: ProduceRecord) -> Result<Record, EncodeError>
                 });
             }
         }
+    }
+    Ok(headers)
+}
+
+fn to_record(index: usize, record: ProduceRecord, headers: Headers) -> Result<Record, EncodeError> {
+    if record.timestamp_ms < 0 {
+        return Err(EncodeError::NegativeTimestamp {
+            index,
+            timestamp_ms: record.timestamp_ms,
+        });
     }
     let record = Record {
         transactional: false,
@@ -518,6 +545,67 @@ mod tests {
     }
 
     #[test]
+    fn records_repeating_the_previous_headers_keep_them_all() {
+        let a = vec![
+            (
+                HeaderKey::from("ctx.name"),
+                Some(Bytes::from_static(b"shop")),
+            ),
+            (HeaderKey::from("ctx.task"), Some(Bytes::from_static(b"0"))),
+        ];
+        let b = vec![(
+            HeaderKey::from("ctx.name"),
+            Some(Bytes::from_static(b"other")),
+        )];
+        let lists = [
+            a.clone(),
+            a.clone(),
+            b.clone(),
+            a.clone(),
+            Vec::new(),
+            a.clone(),
+        ];
+        let records: Vec<ProduceRecord> = lists
+            .iter()
+            .enumerate()
+            .map(|(i, h)| ProduceRecord {
+                headers: h.clone(),
+                ..record("k", &i.to_string(), 1)
+            })
+            .collect();
+        let mut out = Vec::new();
+        decode_batches(batch(records, 0).freeze(), 0, i64::MAX, &mut out).unwrap();
+        let got: Vec<_> = out.iter().map(|r| r.headers.clone()).collect();
+        let want: Vec<_> = lists.iter().map(|h| header_vecs(h)).collect();
+        assert_eq!(got, want);
+        // The reused map still refuses nothing it should not: a repeated key after a reuse.
+        let mut repeated = a.clone();
+        repeated.push((HeaderKey::from("ctx.task"), None));
+        let err = to_records(vec![
+            ProduceRecord {
+                headers: a.clone(),
+                ..record("k", "v", 1)
+            },
+            ProduceRecord {
+                headers: a,
+                ..record("k", "v", 1)
+            },
+            ProduceRecord {
+                headers: repeated,
+                ..record("k", "v", 1)
+            },
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err,
+            EncodeError::RepeatedHeaderKey {
+                index: 2,
+                key: "ctx.task".into()
+            }
+        );
+    }
+
+    #[test]
     fn repeated_header_keys_are_refused_by_name() {
         let mut r = record("k", "v", 1);
         r.headers = vec![
@@ -788,7 +876,7 @@ mod tests {
                 value: value.map(Bytes::from),
                 headers: headers
                     .into_iter()
-                    .map(|(k, v)| (k, v.map(Bytes::from)))
+                    .map(|(k, v)| (k.into(), v.map(Bytes::from)))
                     .collect(),
                 timestamp_ms,
             })
@@ -798,8 +886,8 @@ mod tests {
         b.as_ref().map(|b| b.to_vec())
     }
 
-    fn header_vecs(h: &[(String, Option<Bytes>)]) -> Vec<(String, Option<Vec<u8>>)> {
-        h.iter().map(|(k, v)| (k.clone(), vecs(v))).collect()
+    fn header_vecs(h: &[(HeaderKey, Option<Bytes>)]) -> Vec<(String, Option<Vec<u8>>)> {
+        h.iter().map(|(k, v)| (k.to_string(), vecs(v))).collect()
     }
 
     proptest! {

@@ -101,7 +101,7 @@ impl Broker for FakeBroker {
                 headers: r
                     .headers
                     .into_iter()
-                    .map(|(k, v)| (k, v.map(|b| b.to_vec())))
+                    .map(|(k, v)| (k.to_string(), v.map(|b| b.to_vec())))
                     .collect(),
                 timestamp_ms: r.timestamp_ms,
                 compression,

@@ -38,7 +38,7 @@ use super::offset_buffer::OffsetBuffer;
 use super::producer::{produce_with_retry, TaskProducer};
 use super::TaskId;
 use crate::chain::TransformationChain;
-use crate::kafka::{Broker, CompressionType, KafkaError, ProduceRecord, Ready};
+use crate::kafka::{Broker, CompressionType, HeaderKey, KafkaError, ProduceRecord, Ready};
 use crate::storage::OffsetStore;
 
 /// Whether a task should be running or paused.
@@ -212,7 +212,8 @@ struct CachedHeader {
     /// Held so the schema's identity stays unique while cached.
     schema: Option<Schema>,
     value: Value,
-    bytes: Option<Bytes>,
+    /// The key and converted value as produced: clones share their buffers.
+    produced: (HeaderKey, Option<Bytes>),
 }
 
 impl HeaderCache {
@@ -224,19 +225,19 @@ impl HeaderCache {
         }
     }
 
-    /// The bytes converted earlier for header `index`, if its inputs are the same.
-    fn get(&self, index: usize, header: &Header) -> Option<Option<Bytes>> {
+    /// The key and bytes converted earlier for header `index`, if its inputs are the same.
+    fn get(&self, index: usize, header: &Header) -> Option<(HeaderKey, Option<Bytes>)> {
         let c = self.slots.get(index)?.as_ref()?;
         let same_schema = match (&c.schema, &header.schema) {
             (Some(a), Some(b)) => a.ptr_eq(b),
             (None, None) => true,
             _ => false,
         };
-        (same_schema && c.key == header.key && c.value == header.value).then(|| c.bytes.clone())
+        (same_schema && c.key == header.key && c.value == header.value).then(|| c.produced.clone())
     }
 
     /// Remembers a conversion; only scalar values, whose comparison is cheap.
-    fn put(&mut self, index: usize, header: &Header, bytes: &Option<Bytes>) {
+    fn put(&mut self, index: usize, header: &Header, produced: &(HeaderKey, Option<Bytes>)) {
         if matches!(
             header.value,
             Value::Struct(_) | Value::Array(_) | Value::Map(_)
@@ -250,7 +251,7 @@ impl HeaderCache {
             key: header.key.clone(),
             schema: header.schema.clone(),
             value: header.value.clone(),
-            bytes: bytes.clone(),
+            produced: produced.clone(),
         });
     }
 }
@@ -590,8 +591,8 @@ async fn convert(
         header_cache.record(topic);
     }
     for (index, h) in record.headers.iter().enumerate() {
-        if let Some(bytes) = header_cache.get(index, h) {
-            headers.push((h.key.clone(), bytes));
+        if let Some(produced) = header_cache.get(index, h) {
+            headers.push(produced);
             continue;
         }
         match policy
@@ -602,9 +603,9 @@ async fn convert(
             .await?
         {
             Outcome::Done(bytes) => {
-                let bytes: Option<Bytes> = bytes.map(Into::into);
-                header_cache.put(index, h, &bytes);
-                headers.push((h.key.clone(), bytes));
+                let produced = (HeaderKey::from(h.key.as_str()), bytes.map(Into::into));
+                header_cache.put(index, h, &produced);
+                headers.push(produced);
             }
             Outcome::Skipped => return Ok(None),
         }
@@ -645,7 +646,7 @@ mod tests {
     fn header_cache_reuses_bytes_only_for_the_same_inputs() {
         let string = Schema::string();
         let h = header("a", Some(string.clone()), Value::String("x".into()));
-        let bytes = Some(Bytes::from_static(b"converted"));
+        let bytes = (HeaderKey::from("a"), Some(Bytes::from_static(b"converted")));
         let mut cache = HeaderCache::default();
         cache.record("t1");
         assert_eq!(cache.get(0, &h), None);
@@ -668,8 +669,9 @@ mod tests {
         cache.record("t2");
         assert_eq!(cache.get(0, &h), None);
         // Tombstone-like null bytes are cached too; struct values are not.
-        cache.put(0, &schemaless, &None);
-        assert_eq!(cache.get(0, &schemaless), Some(None));
+        let null = (HeaderKey::from("a"), None);
+        cache.put(0, &schemaless, &null);
+        assert_eq!(cache.get(0, &schemaless), Some(null));
         let s = strait_api::SchemaBuilder::struct_()
             .field("f", Schema::int32())
             .build();
