@@ -101,23 +101,27 @@ impl std::fmt::Display for EncodeError {
 /// `__debezium.context.*`): a record whose headers equal the previous record's gets a clone of
 /// that record's header map, which shares the keys and values and hashes nothing.
 pub(crate) fn to_records(records: Vec<ProduceRecord>) -> Result<Vec<Record>, EncodeError> {
-    let mut out = Vec::with_capacity(records.len());
-    let mut previous: Option<(HeaderList, Headers)> = None;
+    let mut out: Vec<Record> = Vec::with_capacity(records.len());
     for (index, mut record) in records.into_iter().enumerate() {
         let list = std::mem::take(&mut record.headers);
-        let headers = match &previous {
-            Some((last, map)) if !list.is_empty() && *last == list => map.clone(),
-            _ => {
-                let map = header_map(index, list.clone())?;
-                if !list.is_empty() {
-                    previous = Some((list, map.clone()));
-                }
-                map
+        let headers = match out.last() {
+            Some(previous) if !list.is_empty() && same_headers(&previous.headers, &list) => {
+                previous.headers.clone()
             }
+            _ => header_map(index, list)?,
         };
         out.push(to_record(index, record, headers)?);
     }
     Ok(out)
+}
+
+/// Whether `map` holds exactly `list`, in order.
+fn same_headers(map: &Headers, list: &HeaderList) -> bool {
+    map.len() == list.len()
+        && map
+            .iter()
+            .zip(list)
+            .all(|((k, v), (key, value))| **k == *key.as_str() && v == value)
 }
 
 /// A record's header map, as `kafka-protocol` carries it.
