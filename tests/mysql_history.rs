@@ -186,7 +186,7 @@ const EXPECTED_VALUE: &str = r#"{
      "optional": false, "field": "tableChanges"}],
    "optional": false, "name": "io.debezium.connector.mysql.SchemaChangeValue", "version": 1},
   "payload": {
-    "source": {"version": "3.6.1.Final", "connector": "mysql", "name": "dbserver1",
+    "source": {"version": "3.6.3.Final", "connector": "mysql", "name": "dbserver1",
       "ts_ms": 1700000000000, "snapshot": "false", "db": "inventory", "sequence": null,
       "ts_us": 1700000000000000, "ts_ns": 1700000000000000000, "table": "orders",
       "server_id": 223344, "gtid": null, "file": "mysql-bin.000003", "pos": 1570, "row": 0,
@@ -207,7 +207,7 @@ const EXPECTED_VALUE: &str = r#"{
            "position": 1, "optional": false, "autoIncremented": true, "generated": true,
            "comment": null, "defaultValueExpression": null, "enumValues": null},
           {"name": "status", "jdbcType": 1, "nativeType": null, "typeName": "ENUM",
-           "typeExpression": "ENUM", "charsetName": null, "length": 1, "scale": null,
+           "typeExpression": "ENUM", "charsetName": "utf8mb4", "length": 1, "scale": null,
            "position": 2, "optional": true, "autoIncremented": false, "generated": false,
            "comment": null, "defaultValueExpression": "new", "enumValues": ["'new'", "'it''s'"]}],
         "comment": "sales"}
@@ -330,7 +330,7 @@ fn debezium_documents() -> Vec<String> {
         "jdbcType" : 1,
         "typeName" : "ENUM",
         "typeExpression" : "ENUM",
-        "charsetName" : null,
+        "charsetName" : "utf8mb4",
         "length" : 1,
         "position" : 2,
         "optional" : true,

@@ -150,7 +150,7 @@ fn record(s: &Schemas, n: i64) -> (Value, Value) {
         ts_s * 1_000_000_000 + ts_nanos,
     );
     let mut source = Struct::new(s.source.clone());
-    source.put_index(0, Value::String("3.6.1.Final".into()));
+    source.put_index(0, Value::String("3.6.3.Final".into()));
     source.put_index(1, Value::String("mysql".into()));
     source.put_index(2, Value::String("bench".into()));
     source.put_index(3, Value::Int64(ms));

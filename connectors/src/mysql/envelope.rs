@@ -24,7 +24,7 @@ use super::schema::{TableDef, TableId};
 use super::types::{Cell, ColumnConverter, ColumnMappers, Origin, UnsupportedType};
 
 /// The Debezium release whose record format Strait reproduces; written into `source.version`.
-pub const DEBEZIUM_VERSION: &str = "3.6.1.Final";
+pub const DEBEZIUM_VERSION: &str = "3.6.3.Final";
 /// Envelope schema version since Debezium 2.6 (when `ts_us`/`ts_ns` were added).
 pub const ENVELOPE_VERSION: i32 = 2;
 /// Values of the `snapshot` source field, in Debezium's `SnapshotRecord` order.

@@ -74,15 +74,6 @@ pub struct ColumnDef {
 }
 
 impl ColumnDef {
-    /// Debezium's `charsetName`: the charset written on the column, `None` when it is the
-    /// table's default (which `SHOW CREATE TABLE` leaves unwritten).
-    pub fn declared_charset<'a>(&'a self, table_default: Option<&str>) -> Option<&'a str> {
-        match (self.charset.as_deref(), table_default) {
-            (Some(c), Some(t)) if c.eq_ignore_ascii_case(t) => None,
-            (c, _) => c,
-        }
-    }
-
     /// Whether the column holds character data, whose charset defaults to the table's.
     pub fn is_character(&self) -> bool {
         matches!(

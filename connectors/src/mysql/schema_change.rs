@@ -126,14 +126,14 @@ impl SchemaChangeRecords {
         &self.value
     }
 
-    fn column_struct(&self, column: &ColumnDef, table_charset: Option<&str>) -> Struct {
+    fn column_struct(&self, column: &ColumnDef) -> Struct {
         let mut s = Struct::new(self.column.clone());
         let type_name = column.type_name();
         s.put_index(0, Value::String(column.name.clone().into()));
         s.put_index(1, Value::Int32(jdbc_type(column)));
         s.put_index(3, Value::String(type_name.clone().into()));
         s.put_index(4, Value::String(type_name.into()));
-        s.put_index(5, opt_string(column.declared_charset(table_charset)));
+        s.put_index(5, opt_string(column.charset.as_deref()));
         if let Some(length) = column.length {
             s.put_index(6, Value::Int32(i32::try_from(length).unwrap_or(i32::MAX)));
         }
@@ -185,7 +185,7 @@ impl SchemaChangeRecords {
                 table
                     .columns
                     .iter()
-                    .map(|c| Value::Struct(self.column_struct(c, table.default_charset.as_deref())))
+                    .map(|c| Value::Struct(self.column_struct(c)))
                     .collect(),
             ),
         );

@@ -230,8 +230,9 @@ impl SchemaTracker {
             .filter_map(|r| Some((text(r, 0)?, text(r, 1).unwrap_or_default())))
             .collect();
         pairs.sort();
+        // Debezium 3.x writes it without a trailing `;` (1.x had one).
         let set = format!(
-            "SET {};",
+            "SET {}",
             pairs
                 .iter()
                 .map(|(k, v)| if v.contains(',') || v.contains(';') {

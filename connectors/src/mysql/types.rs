@@ -112,7 +112,6 @@ pub enum Kind {
 /// The Connect type an integer column becomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IntTarget {
-    I8,
     I16,
     I32,
     I64,
@@ -187,11 +186,8 @@ impl Kind {
                     bytes: usize::try_from((n + 7) / 8).unwrap_or(8),
                 },
             },
-            "tinyint" => int(if unsigned {
-                IntTarget::I16
-            } else {
-                IntTarget::I8
-            }),
+            // Debezium's DDL parser types TINYINT as SMALLINT (JDBC 5), signed or not: INT16.
+            "tinyint" => int(IntTarget::I16),
             "smallint" => int(if unsigned {
                 IntTarget::I32
             } else {
@@ -266,7 +262,6 @@ impl Kind {
                 .version(1)
                 .parameter("length", length.to_string()),
             Kind::Integer { target, .. } => match target {
-                IntTarget::I8 => SchemaBuilder::new(SchemaType::Int8),
                 IntTarget::I16 => SchemaBuilder::new(SchemaType::Int16),
                 IntTarget::I32 => SchemaBuilder::new(SchemaType::Int32),
                 IntTarget::I64 => SchemaBuilder::new(SchemaType::Int64),
@@ -580,7 +575,6 @@ impl ColumnConverter {
             Kind::Boolean => Value::Boolean(false),
             Kind::Bits { .. } => Value::Bytes(Vec::new()),
             Kind::Integer { target, .. } => match target {
-                IntTarget::I8 => Value::Int8(0),
                 IntTarget::I16 => Value::Int16(0),
                 IntTarget::I32 => Value::Int32(0),
                 IntTarget::I64 => Value::Int64(0),
@@ -775,6 +769,24 @@ impl ColumnConverter {
                         micros as i64
                     };
                     match modes.time {
+                        // Connect's Time holds 00:00:00..=24:00:00 only. Like Debezium
+                        // (`Time.toMilliOfDay` refusing, then `handleUnknownData`), a time
+                        // outside it is null in a nullable column and an error otherwise.
+                        TimePrecisionMode::Connect
+                            if negative && micros > 0 || micros > MICROS_PER_DAY =>
+                        {
+                            if self.optional {
+                                Value::Null
+                            } else {
+                                return Err(format!(
+                                    "TIME value {}{} µs is outside 00:00:00..24:00:00, which \
+                                     time.precision.mode=connect cannot represent (use \
+                                     adaptive or adaptive_time_microseconds)",
+                                    if negative { "-" } else { "" },
+                                    micros
+                                ));
+                            }
+                        }
                         TimePrecisionMode::Connect => {
                             Value::Int32(i32::try_from(signed / 1000).unwrap_or(0))
                         }
@@ -961,6 +973,9 @@ fn point_coordinates(wkb: &[u8]) -> Option<(f64, f64)> {
     (read_u32(&wkb[1..5]) == 1).then(|| (read_f64(&wkb[5..13]), read_f64(&wkb[13..21])))
 }
 
+/// 24:00:00 in microseconds, the largest time Connect's `Time` holds.
+const MICROS_PER_DAY: u64 = 86_400_000_000;
+
 fn integer_value(raw: u64, width: u8, unsigned: bool, target: IntTarget) -> Value {
     let bits = u32::from(width.clamp(1, 8)) * 8;
     let value: i128 = if unsigned {
@@ -977,7 +992,6 @@ fn integer_value(raw: u64, width: u8, unsigned: bool, target: IntTarget) -> Valu
         i128::from(((raw << shift) as i64) >> shift)
     };
     match target {
-        IntTarget::I8 => Value::Int8(value as i8),
         IntTarget::I16 => Value::Int16(value as i16),
         IntTarget::I32 => Value::Int32(value as i32),
         // BIGINT UNSIGNED in `long` mode wraps to negative, exactly as Debezium.
@@ -1237,8 +1251,8 @@ mod tests {
         let cases = [
             ("bit", "bit(1)", "BOOLEAN"),
             ("bit", "bit(10)", "BYTES io.debezium.data.Bits v1 length=10"),
-            ("tinyint", "tinyint(4)", "INT8"),
-            ("tinyint", "tinyint(1)", "INT8"),
+            ("tinyint", "tinyint(4)", "INT16"),
+            ("tinyint", "tinyint(1)", "INT16"),
             ("tinyint", "tinyint(3) unsigned", "INT16"),
             ("smallint", "smallint(5) unsigned", "INT32"),
             ("mediumint", "mediumint(8) unsigned", "INT32"),
@@ -1333,7 +1347,7 @@ mod tests {
                 .convert(Cell::Int(raw, w), Origin::Binlog)
                 .unwrap()
         };
-        assert_eq!(v("tinyint(4)", "tinyint", 0xff, 1), Value::Int8(-1));
+        assert_eq!(v("tinyint(4)", "tinyint", 0xff, 1), Value::Int16(-1));
         assert_eq!(
             v("tinyint(3) unsigned", "tinyint", 0xff, 1),
             Value::Int16(255)
@@ -1664,7 +1678,7 @@ mod tests {
         );
         assert_eq!(
             with_default("tinyint", "tinyint(1)", false, "true"),
-            Some(Value::Int8(1))
+            Some(Value::Int16(1))
         );
         assert_eq!(with_default("date", "date", true, "0000-00-00"), None);
     }
@@ -1726,5 +1740,40 @@ mod tests {
         let i = conv("int", "int(11)", m);
         let cell = Cell::from_text(&i.kind, b"-7").unwrap();
         assert_eq!(i.convert(cell, Origin::Snapshot).unwrap(), Value::Int32(-7));
+    }
+
+    #[test]
+    fn connect_times_outside_one_day_are_null_or_refused() {
+        let m = ValueModes {
+            time: TimePrecisionMode::Connect,
+            ..ValueModes::default()
+        };
+        let nullable = conv("time", "time", m);
+        let t = |c: &ColumnConverter, negative, micros| {
+            c.convert(Cell::Time(negative, micros), Origin::Binlog)
+        };
+        assert_eq!(
+            t(&nullable, false, 3_723_000_000).unwrap(),
+            Value::Int32(3_723_000)
+        );
+        assert_eq!(
+            t(&nullable, false, MICROS_PER_DAY).unwrap(),
+            Value::Int32(86_400_000)
+        );
+        assert_eq!(t(&nullable, true, 0).unwrap(), Value::Int32(0));
+        assert_eq!(t(&nullable, true, 3_723_000_000).unwrap(), Value::Null);
+        assert_eq!(
+            t(&nullable, false, MICROS_PER_DAY + 1).unwrap(),
+            Value::Null
+        );
+        let required = ColumnConverter::new(
+            &column("time", "time", false),
+            &m,
+            ColumnMappers::default(),
+            false,
+        )
+        .unwrap();
+        let err = t(&required, true, 3_723_000_000).unwrap_err();
+        assert!(err.contains("time.precision.mode=connect"), "{err}");
     }
 }

@@ -60,8 +60,8 @@ pub fn jdbc_type(column: &ColumnDef) -> i32 {
         | "national varchar"
         | "national char varying"
         | "national character varying" => NVARCHAR,
-        "tinyint" | "int1" => -6,
-        "smallint" | "int2" => 5,
+        // Debezium's DDL parser types TINYINT as SMALLINT.
+        "tinyint" | "int1" | "smallint" | "int2" => 5,
         "mediumint" | "int3" | "middleint" | "int" | "integer" | "int4" | "year" => 4,
         "bigint" | "int8" | "serial" => -5,
         "real" => 7,
@@ -215,17 +215,14 @@ fn opt_str(value: Option<&str>) -> Json {
     value.map_or(Json::Null, |s| Json::String(s.to_string()))
 }
 
-fn column_document(column: &ColumnDef, table_charset: Option<&str>) -> Json {
+fn column_document(column: &ColumnDef) -> Json {
     let mut doc = Map::new();
     let type_name = column.type_name();
     doc.insert("name".into(), Json::String(column.name.clone()));
     doc.insert("jdbcType".into(), Json::from(jdbc_type(column)));
     doc.insert("typeName".into(), Json::String(type_name.clone()));
     doc.insert("typeExpression".into(), Json::String(type_name));
-    doc.insert(
-        "charsetName".into(),
-        opt_str(column.declared_charset(table_charset)),
-    );
+    doc.insert("charsetName".into(), opt_str(column.charset.as_deref()));
     if let Some(length) = column.length {
         doc.insert("length".into(), Json::from(length));
     }
@@ -277,13 +274,7 @@ fn table_document(table: &TableDef) -> Json {
     );
     doc.insert(
         "columns".into(),
-        Json::Array(
-            table
-                .columns
-                .iter()
-                .map(|c| column_document(c, table.default_charset.as_deref()))
-                .collect(),
-        ),
+        Json::Array(table.columns.iter().map(column_document).collect()),
     );
     doc.insert("attributes".into(), Json::Array(Vec::new()));
     Json::Object(doc)
@@ -515,8 +506,8 @@ fn read_table(
         obj.get("defaultCharsetName"),
         &format!("{path}.defaultCharsetName"),
     )?;
-    // `charsetName` is only the charset written on a column; character columns without one
-    // use the table's (Debezium's `charsetNameOfTable`).
+    // Debezium writes a character column's charset even when it is the table's; a document
+    // without it (an older Strait's) gets the table's (Debezium's `charsetNameOfTable`).
     let columns = columns
         .into_iter()
         .map(|mut c: ColumnDef| {
@@ -714,7 +705,7 @@ mod tests {
         "jdbcType" : 1,
         "typeName" : "ENUM",
         "typeExpression" : "ENUM",
-        "charsetName" : null,
+        "charsetName" : "utf8mb4",
         "length" : 1,
         "position" : 2,
         "optional" : true,
@@ -842,7 +833,7 @@ mod tests {
       "primaryKeyColumnNames" : [ ],
       "columns" : [ {
         "name" : "v",
-        "jdbcType" : -6,
+        "jdbcType" : 5,
         "typeName" : "TINYINT UNSIGNED ZEROFILL",
         "typeExpression" : "TINYINT UNSIGNED ZEROFILL",
         "charsetName" : null,
