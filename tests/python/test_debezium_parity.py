@@ -75,6 +75,19 @@ CREATE TABLE alltypes (
 CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(64) NOT NULL, price DECIMAL(10,2));
 CREATE TABLE orders (order_id BIGINT UNSIGNED NOT NULL, line INT NOT NULL, customer INT,
   PRIMARY KEY (order_id, line));
+CREATE TABLE more_types (
+  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  c_tinytext TINYTEXT, c_mediumtext MEDIUMTEXT, c_longtext LONGTEXT,
+  c_utf8 VARCHAR(20) CHARACTER SET utf8mb4, c_nchar NCHAR(3),
+  c_tinyblob TINYBLOB, c_mediumblob MEDIUMBLOB, c_longblob LONGBLOB,
+  c_bit64 BIT(64), c_year4 YEAR(4), c_time3 TIME(3), c_datetime1 DATETIME(1),
+  c_decimal_u DECIMAL(8,3) UNSIGNED, c_double_u DOUBLE UNSIGNED, c_numeric NUMERIC(5),
+  c_smallint_z SMALLINT(4) UNSIGNED ZEROFILL, c_real REAL,
+  c_enum_nn ENUM('x','y') NOT NULL DEFAULT 'y', c_set_empty SET('p','q'),
+  c_ts_default TIMESTAMP NOT NULL DEFAULT '2020-01-01 00:00:00',
+  c_linestring LINESTRING, c_polygon POLYGON, c_multipoint MULTIPOINT,
+  c_geomcoll GEOMETRYCOLLECTION
+);
 CREATE TABLE zz_done (id INT PRIMARY KEY);
 """
 
@@ -118,6 +131,35 @@ WORKLOAD = [
     "INSERT INTO customers VALUES (5, 'Dan', 'dan@example.com', 1.00)",
     "ALTER TABLE customers DROP COLUMN price",
     "UPDATE customers SET email = 'bob@example.com' WHERE id = 2",
+    """INSERT INTO more_types (c_tinytext, c_mediumtext, c_longtext, c_utf8, c_nchar, c_tinyblob,
+      c_mediumblob, c_longblob, c_bit64, c_year4, c_time3, c_datetime1, c_decimal_u, c_double_u,
+      c_numeric, c_smallint_z, c_real, c_set_empty, c_linestring, c_polygon, c_multipoint,
+      c_geomcoll) VALUES ('t', 'm', 'l', 'ü€😀', 'abc', x'01', x'0203', x'040506',
+      b'1000000000000000000000000000000000000000000000000000000000000001', 1999, '838:59:59.999',
+      '2024-02-29 23:59:59.9', 12345.678, 2.5e100, 99999, 42, -0.25, '',
+      ST_GeomFromText('LINESTRING(0 0,1 1,2 0)'),
+      ST_GeomFromText('POLYGON((0 0,4 0,4 4,0 4,0 0))'),
+      ST_GeomFromText('MULTIPOINT(1 1,2 2)'),
+      ST_GeomFromText('GEOMETRYCOLLECTION(POINT(1 1),LINESTRING(0 0,1 1))'))""",
+    "INSERT INTO more_types (id) VALUES (18446744073709551614)",
+    "UPDATE more_types SET c_set_empty = 'p,q', c_enum_nn = 'x' WHERE id = 1",
+    # DDL mid-stream: a new table, column changes of every kind, rename, truncate, drop.
+    "CREATE TABLE created_later (k VARCHAR(10) PRIMARY KEY, v INT) DEFAULT CHARSET=utf8mb4",
+    "INSERT INTO created_later VALUES ('a', 1)",
+    "ALTER TABLE created_later MODIFY COLUMN v BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE created_later CHANGE COLUMN v w DECIMAL(6,2)",
+    "ALTER TABLE created_later ADD COLUMN z ENUM('p','q') FIRST, ADD UNIQUE KEY uz (z)",
+    "INSERT INTO created_later VALUES ('q', 'b', 2.50)",
+    "RENAME TABLE created_later TO renamed",
+    "UPDATE renamed SET w = 3.25 WHERE k = 'b'",
+    "ALTER TABLE renamed DROP PRIMARY KEY, ADD PRIMARY KEY (k, w)",
+    "INSERT INTO renamed VALUES ('p', 'c', 4.00)",
+    "TRUNCATE TABLE renamed",
+    "DROP TABLE renamed",
+    "CREATE TABLE d1 (id INT PRIMARY KEY)",
+    "CREATE TABLE d2 (id INT PRIMARY KEY)",
+    "RENAME TABLE d1 TO e1, d2 TO e2",
+    "DROP TABLE IF EXISTS e1, nonexistent, e2",
     "INSERT INTO zz_done VALUES (1)",
 ]
 

@@ -36,7 +36,7 @@ pub const TRANSACTION_ID_KEY: &str = "transaction_id";
 pub const TRANSACTION_COUNT_PREFIX: &str = "transaction_data_collection_order_";
 
 /// Java's `String.hashCode` spread as `HashMap.hash` does.
-fn java_hash(key: &str) -> u32 {
+pub fn java_hash(key: &str) -> u32 {
     let h = key
         .encode_utf16()
         .fold(0u32, |h, c| h.wrapping_mul(31).wrapping_add(u32::from(c)));

@@ -14,7 +14,7 @@
 //! re-reads it from its start). Those are recognised by position and text and not applied
 //! twice.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -25,11 +25,12 @@ use strait_api::{ConnectError, OffsetMap, SourceRecord};
 use super::binlog::ddl::{classify, Statement};
 use super::catalog::Catalog;
 use super::config::{HistoryStorage, MySqlSourceConfig};
+use super::ddl::{drop_table_text, is_table_text_of, rename_table_text};
 use super::envelope::{RecordContext, SnapshotMarker};
 use super::filters::BUILT_IN_DATABASES;
 use super::history::{self, HistoryRecord, SchemaHistoryTopic};
-use super::model::{TableChange, TableModel};
-use super::offset::SourcePosition;
+use super::model::{ChangeKind, TableChange, TableModel};
+use super::offset::{java_hash, java_hashmap_order, SourcePosition};
 use super::schema::TableId;
 use super::schema_change::SchemaChangeRecords;
 
@@ -49,6 +50,50 @@ pub struct StatementOutcome {
     pub truncated: Vec<TableId>,
     /// Whether the model changed (bound table ids must be re-resolved).
     pub schema_changed: bool,
+}
+
+/// Debezium's `source.table` for the events of one statement, per database: every table its
+/// events change in that database, listed as `BinlogSourceInfo.table()` lists the `HashSet` of
+/// `TableId`s that `BinlogDatabaseSchema` fills in event order and `tableEvent` copies
+/// (`HashSet(Collection)`): in Java hash order of `db.table`, comma-separated. One table for
+/// most statements; `DROP TABLE a, b` or `RENAME TABLE a TO b, c TO d` list them all.
+fn source_tables(events: &[Event<'_>]) -> HashMap<String, String> {
+    let mut per_db: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for change in events.iter().filter_map(|e| e.change) {
+        let id = &change.id;
+        let entries = per_db.entry(id.db.clone()).or_default();
+        let key = format!("{}.{}", id.db, id.table);
+        if !entries.iter().any(|(k, _)| *k == key) {
+            entries.push((key, id.table.clone()));
+        }
+    }
+    per_db
+        .into_iter()
+        .map(|(db, entries)| {
+            // The set filled by `add` (its order), then the copy sized for its count.
+            let mut ordered = java_hashmap_order(entries);
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                clippy::cast_precision_loss
+            )]
+            let capacity = ((ordered.len() as f32 / 0.75) as usize + 1)
+                .max(16)
+                .next_power_of_two();
+            let mask = u32::try_from(capacity - 1).unwrap_or(u32::MAX);
+            ordered.sort_by_key(|(key, _)| java_hash(key) & mask);
+            let list: Vec<String> = ordered.into_iter().map(|(_, table)| table).collect();
+            (db, list.join(","))
+        })
+        .collect()
+}
+
+/// One history record (and schema change record) a statement makes: the database it is filed
+/// under, the table change if any, and the statement text when it is not the statement's own.
+struct Event<'a> {
+    database: String,
+    change: Option<&'a TableChange>,
+    ddl: Option<String>,
 }
 
 /// Where the statement being applied comes from.
@@ -350,14 +395,22 @@ impl SchemaTracker {
         db: &str,
         at: StatementSource<'_>,
     ) -> Result<StatementOutcome, ConnectError> {
-        if self
-            .replayed
-            .contains(&(position_key(at.position), sql.to_string()))
-        {
+        if self.was_replayed(at.position, sql) {
             tracing::debug!(sql = %sql, "statement already replayed from the schema history");
             return Ok(StatementOutcome::default());
         }
         self.record_statement(sql, db, at).await
+    }
+
+    /// Whether the history replayed at the last recovery holds `sql` at `position`: as written,
+    /// or, for a `DROP TABLE` or `RENAME TABLE`, as Debezium records each of its tables.
+    fn was_replayed(&self, position: &OffsetMap, sql: &str) -> bool {
+        let key = position_key(position);
+        self.replayed.contains(&(key.clone(), sql.to_string()))
+            || self
+                .replayed
+                .iter()
+                .any(|(k, ddl)| *k == key && is_table_text_of(sql, ddl))
     }
 
     async fn record_statement(
@@ -395,16 +448,27 @@ impl SchemaTracker {
             // TRUNCATE becomes a data event (op `t`), not a schema change.
             return Ok(outcome);
         }
-        let events: Vec<(String, Option<&TableChange>)> = if applied.changes.is_empty() {
-            vec![(
-                applied.database.clone().unwrap_or_else(|| db.to_string()),
-                None,
-            )]
+        let events: Vec<Event<'_>> = if applied.changes.is_empty() {
+            vec![Event {
+                database: applied.database.clone().unwrap_or_else(|| db.to_string()),
+                change: None,
+                ddl: None,
+            }]
         } else {
             applied
                 .changes
                 .iter()
-                .map(|c| (c.id.db.clone(), Some(c)))
+                .map(|c| Event {
+                    database: c.id.db.clone(),
+                    change: Some(c),
+                    // Debezium records each table of a DROP TABLE or RENAME TABLE as a
+                    // statement of its own.
+                    ddl: match (&c.kind, &c.previous_id) {
+                        (ChangeKind::Drop, _) => drop_table_text(sql, &c.id),
+                        (ChangeKind::Alter, Some(from)) => rename_table_text(sql, from, &c.id),
+                        _ => None,
+                    },
+                })
                 .collect()
         };
         outcome.records = self.record_events(sql, at, events).await?;
@@ -435,25 +499,36 @@ impl SchemaTracker {
         if self.config.history.store_only_captured_tables && !global_set {
             return Ok(Vec::new());
         }
-        self.record_events(sql, at, vec![(db.to_string(), None)])
-            .await
+        let event = Event {
+            database: db.to_string(),
+            change: None,
+            ddl: None,
+        };
+        self.record_events(sql, at, vec![event]).await
     }
 
-    /// Writes one history record per event (database, table change) that
-    /// [`Self::records_event`] accepts; returns the schema change records for them.
+    /// Writes one history record per event that [`Self::records_event`] accepts; returns the
+    /// schema change records for them. An event without a `ddl` of its own records `sql`.
     async fn record_events(
         &mut self,
         sql: &str,
         at: StatementSource<'_>,
-        events: Vec<(String, Option<&TableChange>)>,
+        events: Vec<Event<'_>>,
     ) -> Result<Vec<SourceRecord>, ConnectError> {
+        let tables = source_tables(&events);
         let mut schema_changes = Vec::new();
         let mut history_records = Vec::new();
         let ts_ms = now_millis();
-        for (database, change) in events {
+        for Event {
+            database,
+            change,
+            ddl,
+        } in events
+        {
             if !self.records_event(&database, change) {
                 continue;
             }
+            let sql = ddl.as_deref().unwrap_or(sql);
             let changes: Vec<TableChange> = change.cloned().into_iter().collect();
             history_records.push(HistoryRecord {
                 source: (*self.context.partition).clone(),
@@ -465,7 +540,7 @@ impl SchemaTracker {
                 table_changes: changes.clone(),
             });
             if let Some(factory) = &self.change_records {
-                let table = change.map(|c| c.id.table.as_str().into());
+                let table = change.map(|c| tables[&c.id.db].as_str().into());
                 let source =
                     self.context
                         .source(at.source, database.as_str().into(), table, at.snapshot);
@@ -521,5 +596,49 @@ impl SchemaTracker {
             Statement::SchemaChangeUnknown => true,
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drops(db: &str, tables: &[&str]) -> Vec<TableChange> {
+        tables
+            .iter()
+            .map(|t| TableChange {
+                kind: ChangeKind::Drop,
+                id: TableId::new(db, *t),
+                previous_id: None,
+                table: None,
+            })
+            .collect()
+    }
+
+    fn listed(changes: &[TableChange]) -> HashMap<String, String> {
+        let events: Vec<Event<'_>> = changes
+            .iter()
+            .map(|c| Event {
+                database: c.id.db.clone(),
+                change: Some(c),
+                ddl: None,
+            })
+            .collect();
+        source_tables(&events)
+    }
+
+    #[test]
+    fn source_table_lists_a_statements_tables_in_debeziums_order() {
+        // What Debezium 3.6.3 wrote for these statements in the parity check.
+        let db = "parity_e9a3b52d5e02";
+        assert_eq!(
+            listed(&drops(db, &["e1", "nonexistent", "e2"]))[db],
+            "nonexistent,e2,e1"
+        );
+        assert_eq!(listed(&drops(db, &["e1", "e2"]))[db], "e2,e1");
+        assert_eq!(listed(&drops(db, &["t", "t"]))[db], "t");
+        let two_dbs = [drops("a", &["x"]), drops("b", &["y"])].concat();
+        let listed = listed(&two_dbs);
+        assert_eq!((listed["a"].as_str(), listed["b"].as_str()), ("x", "y"));
     }
 }

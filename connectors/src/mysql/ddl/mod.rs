@@ -38,6 +38,9 @@ pub(crate) mod column;
 mod cursor;
 mod lexer;
 mod statement;
+mod statement_text;
+
+pub use statement_text::{drop_table_text, is_table_text_of, rename_table_text};
 
 use crate::mysql::model::{TableChange, TableModel};
 use crate::mysql::schema::TableId;
