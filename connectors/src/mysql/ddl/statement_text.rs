@@ -47,16 +47,7 @@ pub fn is_table_text_of(sql: &str, recorded: &str) -> bool {
 
 /// `sql` from `RENAME` to its first pair, and each pair as written (`a TO b`).
 fn rename_table_parts(sql: &str) -> Option<(&str, Vec<&str>)> {
-    let start = skip_blank(sql, 0)?;
-    let mut at = keyword(sql, start, "RENAME")?;
-    at = skip_blank(sql, at)?;
-    at = keyword(sql, at, "TABLES").or_else(|| keyword(sql, at, "TABLE"))?;
-    at = skip_blank(sql, at)?;
-    if let Some(next) = keyword(sql, at, "IF") {
-        at = skip_blank(sql, next)?;
-        at = keyword(sql, at, "EXISTS")?;
-        at = skip_blank(sql, at)?;
-    }
+    let (start, at) = table_list_prefix(sql, "RENAME")?;
     let prefix = &sql[start..at];
     let mut pairs = Vec::new();
     let mut pair_start = at;
@@ -97,8 +88,14 @@ fn pair_names(pair: &str) -> Vec<String> {
 
 /// `sql` from `DROP` to its table list: `DROP [TEMPORARY] TABLE[S] [IF EXISTS] `.
 fn drop_table_prefix(sql: &str) -> Option<&str> {
+    table_list_prefix(sql, "DROP").map(|(start, end)| &sql[start..end])
+}
+
+/// Where `<verb> [TEMPORARY] TABLE[S] [IF EXISTS] ` starts and ends in `sql` (the text before the
+/// table list, as written).
+fn table_list_prefix(sql: &str, verb: &str) -> Option<(usize, usize)> {
     let start = skip_blank(sql, 0)?;
-    let mut at = keyword(sql, start, "DROP")?;
+    let mut at = keyword(sql, start, verb)?;
     at = skip_blank(sql, at)?;
     if let Some(next) = keyword(sql, at, "TEMPORARY") {
         at = skip_blank(sql, next)?;
@@ -110,7 +107,7 @@ fn drop_table_prefix(sql: &str) -> Option<&str> {
         at = keyword(sql, at, "EXISTS")?;
         at = skip_blank(sql, at)?;
     }
-    Some(&sql[start..at])
+    Some((start, at))
 }
 
 /// The end of `kw` at `at` (case-insensitive, not followed by an identifier character).

@@ -1,0 +1,22 @@
+CREATE TABLE alltypes (
+  id INT NOT NULL PRIMARY KEY,
+  c_bit1 BIT(1), c_bit10 BIT(10),
+  c_tinyint TINYINT, c_tinyint_u TINYINT UNSIGNED, c_bool BOOLEAN,
+  c_smallint SMALLINT, c_smallint_u SMALLINT UNSIGNED,
+  c_mediumint MEDIUMINT, c_mediumint_u MEDIUMINT UNSIGNED,
+  c_int INT, c_int_u INT UNSIGNED,
+  c_bigint BIGINT, c_bigint_u BIGINT UNSIGNED,
+  c_float FLOAT, c_float_md FLOAT(10,2), c_double DOUBLE,
+  c_decimal DECIMAL(10,2), c_decimal_big DECIMAL(65,30),
+  c_char CHAR(5), c_varchar VARCHAR(64), c_text TEXT,
+  c_latin1 VARCHAR(10) CHARACTER SET latin1,
+  c_binary BINARY(4), c_varbinary VARBINARY(8), c_blob BLOB,
+  c_json JSON,
+  c_enum ENUM('red','green','blue'), c_set SET('a','b','c'),
+  c_year YEAR, c_date DATE, c_time TIME, c_time6 TIME(6),
+  c_datetime DATETIME, c_datetime3 DATETIME(3), c_datetime6 DATETIME(6),
+  c_timestamp TIMESTAMP NULL, c_timestamp3 TIMESTAMP(3) NULL,
+  c_point POINT, c_geometry GEOMETRY,
+  c_default_int INT NOT NULL DEFAULT 42,
+  c_default_str VARCHAR(10) DEFAULT 'dflt'
+)
